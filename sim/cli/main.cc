@@ -1,0 +1,157 @@
+// gomemsim: the command-line front end (Boost.Program_options).
+//   gomemsim run SCENARIO [--env ...] [--set key=value]... [--out DIR] [--seed N]
+//   gomemsim sizeclass SIZE
+// Exit status: 0 success, 2 bad scenario or flag (file:line:column and what was expected),
+// 1 internal error. Nothing is written unless the scenario and flags are valid.
+#include <boost/program_options.hpp>
+
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "engine/simulation.h"
+#include "observe/outputs.h"
+#include "scenario/scenario.h"
+#include "sizeclass/sizeclass.h"
+
+namespace po = boost::program_options;
+using namespace gomemsim;
+
+namespace {
+
+constexpr int kExitBadInput = 2;
+
+void usage(std::ostream& o) {
+  o << "usage: gomemsim <command> [options]\n\n"
+       "commands:\n"
+       "  run SCENARIO      simulate a scenario file; prints a summary, writes trace.csv,\n"
+       "                    gctrace.log and summary.json to --out\n"
+       "  sizeclass SIZE    size class, span size, objects per span and waste for an object size\n\n"
+       "`gomemsim <command> --help` describes a command's options.\n";
+}
+
+int cmdRun(const std::vector<std::string>& args) {
+  po::options_description opts("gomemsim run SCENARIO [options]");
+  std::string out = "out";
+  std::vector<std::string> sets;
+  std::string env;
+  opts.add_options()("help,h", "show this help")
+      ("out,o", po::value<std::string>(&out), "output directory (default: out)")
+      ("env,e", po::value<std::string>(&env), "Go environment, e.g. GOGC=off,GOMEMLIMIT=1GiB,GOMAXPROCS=4,GODEBUG=madvdontneed=0")
+      ("set,s", po::value<std::vector<std::string>>(&sets)->composing(), "override a scenario field, e.g. runtime.gogc=50 (repeatable)")
+      ("seed", po::value<uint64_t>(), "random seed (overrides the scenario's)")
+      ("quiet,q", "do not print the summary");
+  po::options_description hidden;
+  hidden.add_options()("scenario", po::value<std::string>(), "scenario file");
+  po::options_description all;
+  all.add(opts).add(hidden);
+  po::positional_options_description pos;
+  pos.add("scenario", 1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << opts;
+    return 0;
+  }
+  if (!vm.count("scenario")) {
+    std::cerr << "gomemsim run: missing SCENARIO file\n" << opts;
+    return kExitBadInput;
+  }
+  Scenario s = loadScenario(vm["scenario"].as<std::string>());
+  if (!env.empty()) applyEnv(s, env);
+  for (const auto& kv : sets) applySet(s, kv);
+  if (vm.count("seed")) s.seed = vm["seed"].as<uint64_t>();
+  Simulation sim(s);
+  const SimResult r = sim.run();
+  writeOutputs(out, s, r);
+  if (!vm.count("quiet")) {
+    printSummary(std::cout, s, r, summarize(r));
+    std::cout << "  wrote " << out << "/trace.csv, " << out << "/gctrace.log, " << out << "/summary.json\n";
+  }
+  return 0;
+}
+
+int cmdSizeclass(const std::vector<std::string>& args) {
+  po::options_description opts("gomemsim sizeclass SIZE [options]");
+  std::string go = "1.19";
+  opts.add_options()("help,h", "show this help")("go", po::value<std::string>(&go), "Go version (default 1.19)")
+      ("pointers", "the object contains pointers (no tiny allocator)");
+  po::options_description hidden;
+  hidden.add_options()("size", po::value<std::string>(), "object size");
+  po::options_description all;
+  all.add(opts).add(hidden);
+  po::positional_options_description pos;
+  pos.add("size", 1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << opts;
+    return 0;
+  }
+  if (!vm.count("size")) {
+    std::cerr << "gomemsim sizeclass: missing SIZE (e.g. 100B, 33KiB)\n";
+    return kExitBadInput;
+  }
+  Bytes size;
+  try {
+    size = parseBytes(vm["size"].as<std::string>());
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "gomemsim sizeclass: " << e.what() << "\n";
+    return kExitBadInput;
+  }
+  if (size.v <= 0) {
+    std::cerr << "gomemsim sizeclass: SIZE must be at least 1 byte\n";
+    return kExitBadInput;
+  }
+  const auto& t = SizeClassTable::forVersion(go);
+  const bool pointers = vm.count("pointers") > 0;
+  std::cout << "size " << size.v << " B (go " << go << ")\n";
+  if (isTiny(size, pointers)) {
+    std::cout << "  tiny allocator: packed into a 16 B block (size class 2) with other pointer-free objects < 16 B\n";
+  }
+  if (isLarge(size)) {
+    const Pages np = pagesFor(size);
+    std::cout << "  large object: its own span of " << np.v << " pages (" << toBytes(np).v << " B), waste "
+              << toBytes(np).v - size.v << " B\n";
+    return 0;
+  }
+  const int c = t.classFor(size.v);
+  const SizeClass& sc = t.cls(c);
+  std::cout << "  class " << c << ": " << sc.size << " B per object, span " << sc.npages * kPageSize << " B ("
+            << sc.npages << " pages), " << sc.objects << " objects per span\n"
+            << "  waste: " << sc.size - size.v << " B rounding per object, " << sc.tailWaste << " B tail per span\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    usage(std::cerr);
+    return kExitBadInput;
+  }
+  const std::string cmd = argv[1];
+  const std::vector<std::string> args(argv + 2, argv + argc);
+  try {
+    if (cmd == "run") return cmdRun(args);
+    if (cmd == "sizeclass") return cmdSizeclass(args);
+    if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+      usage(std::cout);
+      return 0;
+    }
+    std::cerr << "gomemsim: unknown command '" << cmd << "'\n";
+    usage(std::cerr);
+    return kExitBadInput;
+  } catch (const ScenarioError& e) {
+    std::cerr << "gomemsim: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const po::error& e) {
+    std::cerr << "gomemsim " << cmd << ": " << e.what() << " (see gomemsim " << cmd << " --help)\n";
+    return kExitBadInput;
+  } catch (const std::exception& e) {
+    std::cerr << "gomemsim: internal error: " << e.what() << "\n";
+    return 1;
+  }
+}

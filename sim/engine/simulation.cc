@@ -1,0 +1,230 @@
+#include "engine/simulation.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include "workload/workload.h"
+
+namespace gomemsim {
+namespace {
+constexpr int64_t kQuantumNs = 1000000;  // 1 ms allocation quantum
+
+MadviseMode madviseFor(const RuntimeKnobs& k) {
+  if (k.madvise != "auto") return parseMadviseMode(k.madvise);
+  // GODEBUG=madvdontneed=0|1 (Go 1.12+); default MADV_FREE in 1.12-1.15, DONTNEED otherwise.
+  if (k.godebug.find("madvdontneed=0") != std::string::npos) return MadviseMode::Free;
+  if (k.godebug.find("madvdontneed=1") != std::string::npos) return MadviseMode::DontNeed;
+  const int minor = std::stoi(k.go_version.substr(2));
+  return (minor >= 12 && minor <= 15) ? MadviseMode::Free : MadviseMode::DontNeed;
+}
+}  // namespace
+
+RuntimeConfig runtimeConfigFor(const Scenario& s) {
+  RuntimeConfig c;
+  c.goVersion = s.runtime.go_version;
+  c.gogc = s.runtime.gogc;
+  c.memoryLimit = s.runtime.memory_limit;
+  c.gomaxprocs = s.runtime.gomaxprocs;
+  c.scavenger = s.runtime.scavenger;
+  c.pacer = s.runtime.pacer;
+  c.madvise = madviseFor(s.runtime);
+  if (s.machine.baseline_rss.v > 0) c.baselineRss = s.machine.baseline_rss;
+  c.seed = s.seed;
+  return c;
+}
+
+Simulation::Simulation(const Scenario& s)
+    : sc_(s), rt_(runtimeConfigFor(s)), rng_(s.seed * 0x9E3779B97F4A7C15ULL + 1),
+      growslice_(growsliceForVersion(s.runtime.go_version)) {
+  result_.scavenger = rt_.scavengerName();
+  result_.pacer = rt_.pacerName();
+  result_.madvise = madviseName(rt_.config().madvise);
+  result_.goVersion = s.runtime.go_version;
+}
+
+SimResult Simulation::run() {
+  currentStep_ = "start";
+  sample();
+  nextSample_ = SimTime(0) + sc_.sample_every;
+  for (const Step& step : sc_.steps) {
+    currentStep_ = step.label;
+    runStep(step);
+    if (rt_.now().ns > kMaxSimulatedNs) throw std::runtime_error("scenario longer than the simulator's 78 h limit");
+    sample();
+  }
+  auto lines = rt_.takeTrace();
+  result_.gctrace.insert(result_.gctrace.end(), lines.begin(), lines.end());
+  return std::move(result_);
+}
+
+void Simulation::sample() {
+  auto lines = rt_.takeTrace();
+  result_.gctrace.insert(result_.gctrace.end(), lines.begin(), lines.end());
+  result_.rows.push_back(TraceRow{currentStep_, rt_.snapshot()});
+}
+
+void Simulation::advance(SimTime t, double mutatorCpus) {
+  while (nextSample_ <= t) {
+    rt_.advanceTo(nextSample_, mutatorCpus);
+    sample();
+    nextSample_ = nextSample_ + sc_.sample_every;
+  }
+  rt_.advanceTo(t, mutatorCpus);
+}
+
+void Simulation::runStep(const Step& step) {
+  std::visit(
+      [&](const auto& body) {
+        using T = std::decay_t<decltype(body)>;
+        if constexpr (std::is_same_v<T, RunStep>) runAlloc(body);
+        else if constexpr (std::is_same_v<T, LiveSetStep>) growLiveSet(body);
+        else if constexpr (std::is_same_v<T, AppendStep>) append(body);
+        else if constexpr (std::is_same_v<T, DropStep>) drop(body);
+        else if constexpr (std::is_same_v<T, IdleStep>) idle(body.duration);
+        else if constexpr (std::is_same_v<T, GcStep>) rt_.gc();
+        else if constexpr (std::is_same_v<T, FreeOsMemoryStep>) rt_.freeOSMemory();
+        else if constexpr (std::is_same_v<T, SetGcPercentStep>) rt_.setGcPercent(body.percent);
+        else if constexpr (std::is_same_v<T, SetMemoryLimitStep>) rt_.setMemoryLimit(body.limit);
+        else if constexpr (std::is_same_v<T, GoroutinesStep>) rt_.setGoroutines(body.count, body.stack);
+      },
+      step.body);
+  // A blocking runtime action may have moved the clock past sample points.
+  while (nextSample_ <= rt_.now()) nextSample_ = nextSample_ + sc_.sample_every;
+}
+
+DeathTick Simulation::tagFor(const std::string& set) {
+  auto it = sets_.find(set);
+  if (it != sets_.end()) return it->second;
+  const DeathTick tag = kTagBase + static_cast<DeathTick>(sets_.size() + 1);
+  sets_[set] = tag;
+  return tag;
+}
+
+DeathTick Simulation::deathFor(const AllocStream& s) {
+  if (!s.set.empty()) return tagFor(s.set);
+  const Duration life = drawLifetime(s.lifetime, rng_);
+  if (life.v < 0) return kForever;
+  return deathTickFor(rt_.now(), life);
+}
+
+void Simulation::runAlloc(const RunStep& r) {
+  struct StreamState {
+    const AllocStream* s;
+    int bucket;
+    double owed = 0;
+    int64_t done = 0;
+  };
+  std::vector<StreamState> streams;
+  for (const auto& a : r.alloc) {
+    auto [it, inserted] = buckets_.try_emplace(a.name, nextBucket_);
+    if (inserted) ++nextBucket_;
+    streams.push_back(StreamState{&a, it->second});
+  }
+  double objectsPerSec = 0;
+  for (const auto& s : streams) objectsPerSec += s.s->bytes_per_second / meanSize(s.s->size);
+  const double mutatorCpus = std::min<double>(static_cast<double>(sc_.runtime.gomaxprocs), objectsPerSec * kAllocNs * 1e-9);
+  const SimTime end = rt_.now() + r.duration;
+  while (rt_.now() < end) {
+    const SimTime qEnd = std::min(end, SimTime(rt_.now().ns + kQuantumNs));
+    const double secs = toSeconds(qEnd - rt_.now());
+    for (auto& st : streams) {
+      const AllocStream& s = *st.s;
+      st.owed += s.bytes_per_second * secs;
+      while (st.owed > 0 && (!s.total || st.done < s.total->v)) {
+        const Bytes size = drawSize(s.size, rng_);
+        const Bytes touch(static_cast<int64_t>(std::ceil(static_cast<double>(size.v) * s.touch)));
+        rt_.malloc(st.bucket, size, s.pointers, deathFor(s), touch, st.bucket);
+        st.owed -= static_cast<double>(size.v);
+        st.done += size.v;
+      }
+    }
+    advance(qEnd, mutatorCpus);
+  }
+}
+
+void Simulation::growLiveSet(const LiveSetStep& l) {
+  const DeathTick tag = tagFor(l.name);
+  auto [it, inserted] = buckets_.try_emplace("live_set:" + l.name, nextBucket_);
+  if (inserted) ++nextBucket_;
+  const int bucket = it->second;
+  if (l.over.v > 0) {
+    RunStep r;
+    r.duration = l.over;
+    AllocStream s;
+    s.name = "live_set:" + l.name;
+    s.bytes_per_second = static_cast<double>(l.grow_to.v) / toSeconds(l.over);
+    s.size = l.size;
+    s.set = l.name;
+    s.touch = l.touch;
+    s.pointers = l.pointers;
+    s.total = l.grow_to;
+    r.alloc.push_back(s);
+    runAlloc(r);
+    return;
+  }
+  // As fast as possible: the clock advances by the mutator's own cost, in ~1 ms batches.
+  int64_t done = 0;
+  while (done < l.grow_to.v) {
+    double costNs = 0;
+    const Bytes rssBefore = rt_.osResident();
+    while (done < l.grow_to.v && costNs < kQuantumNs) {
+      const Bytes size = drawSize(l.size, rng_);
+      const Bytes touch(static_cast<int64_t>(std::ceil(static_cast<double>(size.v) * l.touch)));
+      rt_.malloc(bucket, size, l.pointers, tag, touch, bucket);
+      done += size.v;
+      costNs += kAllocNs + static_cast<double>(touch.v) * kMemclrNsPerByte;
+    }
+    const Bytes faulted = rt_.osResident() - rssBefore;
+    costNs += static_cast<double>(std::max<int64_t>(0, faulted.v) / kOsPageSize) * kPageFaultNs;
+    advance(rt_.now() + Duration(static_cast<int64_t>(costNs)), 1);
+  }
+}
+
+void Simulation::append(const AppendStep& a) {
+  const DeathTick tag = tagFor(a.slice);
+  auto [bit, inserted] = buckets_.try_emplace("append:" + a.slice, nextBucket_);
+  if (inserted) ++nextBucket_;
+  Slice& sl = slices_[a.slice];
+  sl.tag = tag;
+  const auto& classes = SizeClassTable::forVersion(sc_.runtime.go_version);
+  const int64_t add = a.add.v / a.elem.v;
+  for (int64_t i = 0; i < a.times; ++i) {
+    const int64_t newLen = sl.len + add;
+    double costNs = 0;
+    if (newLen > sl.cap) {
+      // s = append(s, make([]T, add)...): growslice, copy the old elements, clear the rest.
+      const int64_t newCap = roundedCap(growslice_(sl.cap, newLen), a.elem, classes);
+      const Bytes capmem(newCap * a.elem.v);
+      const Bytes rssBefore = rt_.osResident();
+      const ObjectRef fresh = rt_.malloc(0, capmem, a.pointers, tag, capmem, bit->second);
+      const Bytes faulted = rt_.osResident() - rssBefore;
+      costNs += static_cast<double>(sl.len * a.elem.v) * kMemmoveNsPerByte +
+                static_cast<double>((newCap - sl.len) * a.elem.v) * kMemclrNsPerByte +
+                static_cast<double>(std::max<int64_t>(0, faulted.v) / kOsPageSize) * kPageFaultNs;
+      if (sl.hasObject) rt_.setDeath(sl.ref, deathTickFor(rt_.now(), Duration(0)));  // old array is garbage
+      sl.ref = fresh;
+      sl.hasObject = true;
+      sl.cap = newCap;
+    } else {
+      costNs += static_cast<double>(add * a.elem.v) * kMemclrNsPerByte;
+    }
+    sl.len = newLen;
+    advance(rt_.now() + Duration(static_cast<int64_t>(costNs)), 1);
+  }
+}
+
+void Simulation::drop(const DropStep& d) {
+  const DeathTick now = deathTickFor(rt_.now(), Duration(0));
+  if (d.all) {
+    for (const auto& [name, tag] : sets_) rt_.retag(tag, now, 1.0);
+    for (auto& [name, sl] : slices_) sl = Slice{};
+    return;
+  }
+  rt_.retag(tagFor(d.set), now, d.fraction);
+  if (auto it = slices_.find(d.set); it != slices_.end()) it->second = Slice{};
+}
+
+void Simulation::idle(Duration d) { advance(rt_.now() + d, 0); }
+
+}  // namespace gomemsim

@@ -1,0 +1,76 @@
+// ledger: what is reachable, and when it stops being so.
+//
+// Models: the program's object graph reduced to what the GC's mark phase decides: an object is
+// reachable until its lifetime ends (the workload gives each object a death time when it is
+// allocated, or a tag for "held by a named live set / forever" that a drop later turns into a
+// time). A mark that starts at time T keeps every object whose death is after T and every object
+// allocated while it runs (Go allocates black during marking, mgcmark.go: gcmarknewobject), and
+// finds the rest dead. The ledger keeps a calendar of bytes, objects and scannable bytes by
+// death time, so reachable totals at any instant cost O(1) amortised, without visiting objects.
+// Death times are quantised to DeathTick (65.536 us); an object allocated during tick k dies
+// no earlier than tick k+1, so "death <= markTick" never frees an object allocated black.
+// Does not model: pointers between objects (reachability is given, not traced).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <vector>
+
+#include "units/units.h"
+
+namespace gomemsim {
+
+using DeathTick = uint32_t;
+inline constexpr int64_t kDeathTickShift = 16;               // 65.536 us per tick
+inline constexpr DeathTick kTagBase = 0xFFFF0000u;           // >= : held, not timed
+inline constexpr DeathTick kForever = 0xFFFFFFFFu;           // never dropped
+inline constexpr int64_t kMaxSimulatedNs = (int64_t{kTagBase} - 2) << kDeathTickShift;  // ~78 h
+
+inline bool isTimed(DeathTick d) { return d < kTagBase; }
+inline DeathTick tickOf(SimTime t) { return static_cast<DeathTick>(t.ns >> kDeathTickShift); }
+// The death tick of an object allocated at `now` living `life`: rounded up, and at least the
+// tick after the allocation's own.
+inline DeathTick deathTickFor(SimTime now, Duration life) {
+  const int64_t d = (now.ns + life.v + (int64_t{1} << kDeathTickShift) - 1) >> kDeathTickShift;
+  const int64_t minimum = (now.ns >> kDeathTickShift) + 1;
+  const int64_t t = d < minimum ? minimum : d;
+  return t >= int64_t{kTagBase} ? kTagBase - 1 : static_cast<DeathTick>(t);
+}
+
+struct HeapAmount {
+  int64_t bytes = 0;    // slot bytes (size class size, or whole pages for large objects)
+  int64_t objects = 0;
+  int64_t scanBytes = 0;  // bytes of objects with pointers
+  HeapAmount& operator+=(const HeapAmount& o) { bytes += o.bytes; objects += o.objects; scanBytes += o.scanBytes; return *this; }
+  HeapAmount& operator-=(const HeapAmount& o) { bytes -= o.bytes; objects -= o.objects; scanBytes -= o.scanBytes; return *this; }
+};
+
+class Ledger {
+ public:
+  Ledger();
+  void allocated(DeathTick death, const HeapAmount& a) {
+    allocated_ += a;
+    if (isTimed(death)) schedule(death, a);
+  }
+  // An object's death moves (a drop turns a tag into a time; a tiny block gets a later death).
+  void moved(DeathTick from, DeathTick to, const HeapAmount& a);
+  // Everything dead at or before `tick` is counted dead; returns what is still reachable.
+  // `tick` must not go backwards.
+  HeapAmount reachableAt(DeathTick tick);
+  const HeapAmount& totalAllocated() const { return allocated_; }
+
+ private:
+  static constexpr int64_t kRingBits = 18;
+  static constexpr int64_t kRingSize = int64_t{1} << kRingBits;  // 17 s of ticks
+  void schedule(DeathTick death, const HeapAmount& a);
+  void unschedule(DeathTick death, const HeapAmount& a);
+  void pullFromFar();
+  HeapAmount allocated_;
+  HeapAmount dead_;
+  int64_t processed_ = -1;   // ticks <= processed_ have been counted dead
+  int64_t ringObjects_ = 0;    // objects scheduled in the ring
+  std::vector<HeapAmount> ring_;          // ticks in (processed_, processed_ + kRingSize]
+  std::map<DeathTick, HeapAmount> far_;   // later ticks
+};
+
+}  // namespace gomemsim

@@ -1,0 +1,445 @@
+#include "mheap/mheap.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+
+namespace gomemsim {
+namespace {
+constexpr int kNumSpanClasses = 68 * 2;  // mheap.go: numSpanClasses
+HeapAmount amountOf(const Span& s) {
+  return HeapAmount{s.elemsize, 1, s.noscan() ? 0 : s.elemsize};
+}
+}  // namespace
+
+MHeap::MHeap(const SizeClassTable& classes, PageAllocator& pages, OsMemory& os, Ledger& ledger,
+             int nprocs, MHeapHooks& hooks)
+    : classes_(classes), pages_(pages), os_(os), ledger_(ledger), hooks_(hooks),
+      central_(kNumSpanClasses), mcaches_(static_cast<size_t>(nprocs)) {
+  for (auto& c : mcaches_) c.alloc.assign(kNumSpanClasses, kNoSpan);
+}
+
+int32_t MHeap::nextFreeIndex(Span& s) {
+  int32_t i = s.freeindex;
+  while (i < s.nelems) {
+    const uint64_t w = ~s.allocBits[static_cast<size_t>(i >> 6)] >> (i & 63);
+    if (w != 0) {
+      i += std::countr_zero(w);
+      return i < s.nelems ? i : s.nelems;
+    }
+    i = (i | 63) + 1;
+  }
+  return s.nelems;
+}
+
+ObjectRef MHeap::allocSlot(uint32_t id, DeathTick death, Bytes touch) {
+  Span& s = spans_[id];
+  const int32_t i = nextFreeIndex(s);
+  s.allocBits[static_cast<size_t>(i >> 6)] |= uint64_t{1} << (i & 63);
+  s.freeindex = i + 1;
+  ++s.allocCount;
+  s.death[static_cast<size_t>(i)] = death;
+  if (death < s.minDeath) s.minDeath = death;
+  heapAlloc_ += s.elemsize;
+  totalAlloc_ += s.elemsize;
+  ++heapObjects_;
+  ++mallocs_;
+  ledger_.allocated(death, amountOf(s));
+  // mallocgc zeroes the slot when the span may be dirty; otherwise only what the program writes.
+  const int64_t written = s.needzero ? s.elemsize : std::min<int64_t>(touch.v, s.elemsize);
+  os_.touch(s.base() + Bytes(int64_t{i} * s.elemsize), Bytes(written));
+  return ObjectRef{id, static_cast<uint32_t>(i)};
+}
+
+ObjectRef MHeap::mallocSmall(int p, int sizeclass, bool noscan, DeathTick death, Bytes touch) {
+  const int spc = sizeclass << 1 | (noscan ? 1 : 0);
+  uint32_t id = mcaches_[static_cast<size_t>(p)].alloc[static_cast<size_t>(spc)];
+  if (id == kNoSpan || nextFreeIndex(spans_[id]) >= spans_[id].nelems) id = refill(p, spc);
+  return allocSlot(id, death, touch);
+}
+
+ObjectRef MHeap::mallocTiny(int p, Bytes size, DeathTick death) {
+  MCache& c = mcaches_[static_cast<size_t>(p)];
+  // malloc.go: align the tiny offset for the object's natural alignment.
+  int64_t off = c.tinyOffset;
+  if ((size.v & 7) == 0) off = (off + 7) & ~int64_t{7};
+  else if ((size.v & 3) == 0) off = (off + 3) & ~int64_t{3};
+  else if ((size.v & 1) == 0) off = (off + 1) & ~int64_t{1};
+  if (c.tinySpan != kNoSpan && off + size.v <= kTinySize) {
+    // Fits in the current block: no span work. The block lives as long as its longest-lived
+    // sub-object (a held tag outranks any time).
+    Span& s = spans_[c.tinySpan];
+    DeathTick& d = s.death[c.tinySlot];
+    const DeathTick nd = std::max(d, death);
+    if (nd != d) {
+      ledger_.moved(d, nd, amountOf(s));
+      d = nd;
+    }
+    c.tinyOffset = off + size.v;
+    ++tinyAllocs_;
+    os_.touch(s.base() + Bytes(int64_t{c.tinySlot} * s.elemsize + off), size);
+    return ObjectRef{c.tinySpan, c.tinySlot};
+  }
+  // A new 16-byte block from the tiny size class; malloc.go zeroes its two words.
+  const ObjectRef r = mallocSmall(p, kTinySizeClass, true, death, Bytes(kTinySize));
+  MCache& c2 = mcaches_[static_cast<size_t>(p)];  // (refill may not move it, but be explicit)
+  if (size.v < c2.tinyOffset || c2.tinySpan == kNoSpan) {
+    c2.tinySpan = r.span;
+    c2.tinySlot = r.slot;
+    c2.tinyOffset = size.v;
+  }
+  return r;
+}
+
+ObjectRef MHeap::mallocLarge(Bytes size, bool noscan, DeathTick death, Bytes touch) {
+  const Pages npages = pagesFor(size);
+  deductSweepCredit(toBytes(npages).v);
+  const int spc = noscan ? 1 : 0;
+  const uint32_t id = allocSpan(npages, spc);
+  // mcache.allocLarge: put the span on the full swept list so the sweeper finds it.
+  central_[static_cast<size_t>(spc)].fullSwept.push_back(id);
+  const ObjectRef r = allocSlot(id, death, touch);
+  heapLive_ += toBytes(npages).v;
+  hooks_.heapLiveGrew();
+  return r;
+}
+
+void MHeap::setDeath(ObjectRef r, DeathTick to) {
+  Span& s = spans_[r.span];
+  DeathTick& d = s.death[r.slot];
+  ledger_.moved(d, to, amountOf(s));
+  d = to;
+  if (to < s.minDeath) s.minDeath = to;
+}
+
+Bytes MHeap::retag(DeathTick tag, DeathTick to, double fraction, Rng& rng) {
+  int64_t n = 0;
+  for (const Span& s : spans_) {
+    if (s.state != SpanState::InUse) continue;
+    for (int32_t i = 0; i < s.nelems; ++i)
+      if (((s.allocBits[static_cast<size_t>(i >> 6)] >> (i & 63)) & 1) && s.death[static_cast<size_t>(i)] == tag) ++n;
+  }
+  int64_t need = fraction >= 1.0 ? n : std::llround(fraction * static_cast<double>(n));
+  int64_t remaining = n;
+  int64_t moved = 0;
+  for (Span& s : spans_) {
+    if (s.state != SpanState::InUse || need == 0) continue;
+    for (int32_t i = 0; i < s.nelems && need > 0; ++i) {
+      if (!((s.allocBits[static_cast<size_t>(i >> 6)] >> (i & 63)) & 1)) continue;
+      DeathTick& d = s.death[static_cast<size_t>(i)];
+      if (d != tag) continue;
+      // Selection sampling (Knuth's algorithm S): each member is chosen with need/remaining.
+      const bool take = need == remaining || rng.below(static_cast<uint64_t>(remaining)) < static_cast<uint64_t>(need);
+      --remaining;
+      if (!take) continue;
+      --need;
+      ledger_.moved(d, to, amountOf(s));
+      d = to;
+      if (to < s.minDeath) s.minDeath = to;
+      moved += s.elemsize;
+    }
+  }
+  return Bytes(moved);
+}
+
+uint32_t MHeap::refill(int p, int spc) {
+  MCache& c = mcaches_[static_cast<size_t>(p)];
+  const uint32_t old = c.alloc[static_cast<size_t>(spc)];
+  if (old != kNoSpan) uncacheSpan(old);
+  const uint32_t id = cacheSpan(spc);
+  Span& s = spans_[id];
+  s.sweepgen = sweepgen_ + 3;  // swept and cached
+  // mcache.refill: count the whole span's free space as live for pacing.
+  heapLive_ += s.bytes().v - int64_t{s.allocCount} * s.elemsize;
+  mcaches_[static_cast<size_t>(p)].alloc[static_cast<size_t>(spc)] = id;
+  hooks_.heapLiveGrew();
+  return id;
+}
+
+void MHeap::uncacheSpan(uint32_t id) {
+  Span& s = spans_[id];
+  if (s.sweepgen == sweepgen_ + 1) {  // cached before this sweep cycle began: sweep it now
+    s.sweepgen = sweepgen_ - 2;
+    ++unswept_;
+    sweep(id, false);
+    return;
+  }
+  s.sweepgen = sweepgen_;
+  pushSwept(id);
+}
+
+void MHeap::pushSwept(uint32_t id) {
+  Span& s = spans_[id];
+  CentralLists& cl = central_[static_cast<size_t>(s.spanClass)];
+  if (s.allocCount == s.nelems) cl.fullSwept.push_back(id);
+  else cl.partialSwept.push_back(id);
+}
+
+uint32_t MHeap::cacheSpan(int spc) {
+  const int sizeclass = spc >> 1;
+  const int64_t spanBytes = classes_.cls(sizeclass).npages * kPageSize;
+  deductSweepCredit(spanBytes);
+  CentralLists& cl = central_[static_cast<size_t>(spc)];
+  while (!cl.partialSwept.empty()) {
+    const uint32_t id = cl.partialSwept.front();
+    cl.partialSwept.pop_front();
+    const Span& s = spans_[id];
+    if (s.state == SpanState::InUse && s.sweepgen == sweepgen_ && s.allocCount < s.nelems) return id;
+  }
+  int budget = 100;  // mcentral.go: spanBudget
+  for (; budget >= 0 && !cl.partialUnswept.empty(); --budget) {
+    const uint32_t id = cl.partialUnswept.front();
+    cl.partialUnswept.pop_front();
+    if (spans_[id].state != SpanState::InUse || spans_[id].sweepgen != sweepgen_ - 2) continue;
+    sweep(id, true);
+    return id;
+  }
+  for (; budget >= 0 && !cl.fullUnswept.empty(); --budget) {
+    const uint32_t id = cl.fullUnswept.front();
+    cl.fullUnswept.pop_front();
+    if (spans_[id].state != SpanState::InUse || spans_[id].sweepgen != sweepgen_ - 2) continue;
+    sweep(id, true);
+    Span& s = spans_[id];
+    if (nextFreeIndex(s) != s.nelems) return id;
+    cl.fullSwept.push_back(id);
+  }
+  return allocSpan(Pages(classes_.cls(sizeclass).npages), spc);
+}
+
+uint32_t MHeap::newSpanStruct() {
+  if (!freeSpanIds_.empty()) {
+    const uint32_t id = freeSpanIds_.back();
+    freeSpanIds_.pop_back();
+    return id;
+  }
+  spans_.emplace_back();
+  return static_cast<uint32_t>(spans_.size() - 1);
+}
+
+uint32_t MHeap::allocSpan(Pages npages, int spc) {
+  if (!isSweepDone()) reclaim(npages.v);
+  auto a = pages_.alloc(npages);
+  Bytes growth{0};
+  if (!a) {
+    growth = toBytes(pages_.grow(npages));
+    os_.mapUpTo(toBytes(pages_.mapped()));
+    a = pages_.alloc(npages);
+  }
+  const uint32_t id = newSpanStruct();
+  Span& s = spans_[id];
+  s.startPage = a->base;
+  s.npages = static_cast<int32_t>(npages.v);
+  s.spanClass = spc;
+  const int sizeclass = spc >> 1;
+  if (sizeclass == 0) {
+    s.elemsize = static_cast<int32_t>(std::min<int64_t>(toBytes(npages).v, INT32_MAX));
+    s.nelems = 1;
+  } else {
+    s.elemsize = static_cast<int32_t>(classes_.cls(sizeclass).size);
+    s.nelems = static_cast<int32_t>(classes_.cls(sizeclass).objects);
+  }
+  s.allocCount = 0;
+  s.freeindex = 0;
+  s.sweepgen = sweepgen_;
+  s.state = SpanState::InUse;
+  s.minDeath = kForever;
+  s.allocBits.assign(static_cast<size_t>((s.nelems + 63) / 64), 0);
+  s.death.assign(static_cast<size_t>(s.nelems), kForever);
+  s.needzero = pages_.allocNeedsZero(a->base, npages);
+  ++spansInUse_;
+  hooks_.spanAllocated(growth, toBytes(Pages(a->scavenged)));
+  return id;
+}
+
+void MHeap::freeSpan(uint32_t id) {
+  Span& s = spans_[id];
+  pages_.free(s.startPage, Pages(s.npages));
+  s.state = SpanState::Dead;
+  --spansInUse_;
+  freeSpanIds_.push_back(id);
+}
+
+bool MHeap::sweep(uint32_t id, bool preserve) {
+  Span& s = spans_[id];
+  const bool wasUnswept = s.sweepgen == sweepgen_ - 2;
+  s.sweepgen = sweepgen_;
+  int64_t nfreed = 0;
+  if (s.minDeath <= markTick_) {
+    DeathTick newMin = kForever;
+    for (size_t w = 0; w < s.allocBits.size(); ++w) {
+      uint64_t bits = s.allocBits[w];
+      while (bits != 0) {
+        const int b = std::countr_zero(bits);
+        bits &= bits - 1;
+        const size_t i = w * 64 + static_cast<size_t>(b);
+        const DeathTick d = s.death[i];
+        if (d <= markTick_) {
+          s.allocBits[w] &= ~(uint64_t{1} << b);
+          ++nfreed;
+        } else if (d < newMin) {
+          newMin = d;
+        }
+      }
+    }
+    s.minDeath = newMin;
+  }
+  s.allocCount -= static_cast<int32_t>(nfreed);
+  s.freeindex = 0;
+  const int64_t freedBytes = nfreed * s.elemsize;
+  heapAlloc_ -= freedBytes;
+  totalFree_ += freedBytes;
+  frees_ += nfreed;
+  heapObjects_ -= nfreed;
+  sweepStats_.pagesSwept += s.npages;
+  ++sweepStats_.spansSwept;
+  sweepStats_.objectsFreed += nfreed;
+  bool freed = false;
+  if (!preserve) {
+    if (s.allocCount == 0) {
+      freeSpan(id);
+      freed = true;
+    } else {
+      pushSwept(id);
+    }
+  }
+  if (wasUnswept && --unswept_ == 0) hooks_.sweepDone();
+  return freed;
+}
+
+bool MHeap::sweepOne() {
+  // mgcsweep.go: sweepone walks the span classes, partial unswept before full unswept.
+  while (sweepClassIndex_ < central_.size() * 2) {
+    CentralLists& cl = central_[sweepClassIndex_ / 2];
+    auto& list = (sweepClassIndex_ % 2 == 0) ? cl.partialUnswept : cl.fullUnswept;
+    while (!list.empty()) {
+      const uint32_t id = list.front();
+      list.pop_front();
+      if (spans_[id].state == SpanState::InUse && spans_[id].sweepgen == sweepgen_ - 2) {
+        sweep(id, false);
+        return true;
+      }
+    }
+    ++sweepClassIndex_;
+  }
+  return false;
+}
+
+int64_t MHeap::sweepFor(int64_t budgetNs) {
+  int64_t used = 0;
+  while (used < budgetNs && !isSweepDone()) {
+    const int64_t before = sweepStats_.spansSwept;
+    const int64_t objs = sweepStats_.objectsFreed;
+    if (!sweepOne()) break;
+    used += kSweepNsPerSpan + kSweepNsPerSlot * (sweepStats_.objectsFreed - objs);
+    (void)before;
+  }
+  return used;
+}
+
+void MHeap::finishSweep() {
+  while (!isSweepDone() && sweepOne()) {
+  }
+}
+
+void MHeap::reclaim(int64_t npages) {
+  // mheap.reclaim: sweep spans that have no marked objects at all, until npages are freed.
+  int64_t freed = 0;
+  while (freed < npages && reclaimIndex_ < reclaimList_.size()) {
+    const uint32_t id = reclaimList_[reclaimIndex_++];
+    Span& s = spans_[id];
+    if (s.state != SpanState::InUse || s.sweepgen != sweepgen_ - 2) continue;
+    const int64_t np = s.npages;
+    if (sweep(id, false)) freed += np;
+  }
+}
+
+void MHeap::deductSweepCredit(int64_t spanBytes) {
+  // mgcsweep.go: deductSweepCredit — sweep pages in proportion to the bytes allocated.
+  if (sweepPagesPerByte_ == 0) return;
+  const int64_t newHeapLive = heapLive_ - sweepHeapLiveBasis_ + spanBytes;
+  const int64_t pagesTarget = static_cast<int64_t>(sweepPagesPerByte_ * static_cast<double>(newHeapLive));
+  while (pagesTarget > sweepStats_.pagesSwept - pagesSweptBasis_) {
+    if (!sweepOne()) {
+      sweepPagesPerByte_ = 0;
+      break;
+    }
+  }
+}
+
+void MHeap::paceSweeper(Bytes trigger) {
+  // mgc.go: gcPaceSweeper.
+  if (isSweepDone()) {
+    sweepPagesPerByte_ = 0;
+    return;
+  }
+  int64_t heapDistance = trigger.v - heapLive_ - (int64_t{1} << 20);
+  if (heapDistance < kPageSize) heapDistance = kPageSize;
+  const int64_t sweepDistancePages = pages_.inUse().v - sweepStats_.pagesSwept;
+  if (sweepDistancePages <= 0) {
+    sweepPagesPerByte_ = 0;
+    return;
+  }
+  sweepPagesPerByte_ = static_cast<double>(sweepDistancePages) / static_cast<double>(heapDistance);
+  sweepHeapLiveBasis_ = heapLive_;
+  pagesSweptBasis_ = sweepStats_.pagesSwept;
+}
+
+void MHeap::releaseAllCaches() {
+  for (auto& c : mcaches_) {
+    for (auto& id : c.alloc) {
+      if (id == kNoSpan) continue;
+      Span& s = spans_[id];
+      if (s.sweepgen != sweepgen_ + 1) {
+        // mcache.releaseAll: refill counted the unallocated slots as live; undo that.
+        heapLive_ -= int64_t{s.nelems - s.allocCount} * s.elemsize;
+      }
+      uncacheSpan(id);
+      id = kNoSpan;
+    }
+    c.tinySpan = kNoSpan;  // the tiny block is dropped too
+    c.tinyOffset = 0;
+  }
+}
+
+void MHeap::startSweepCycle(DeathTick markTick, Bytes heapMarked) {
+  finishSweep();  // nothing from the previous cycle may be left
+  markTick_ = markTick;
+  sweepgen_ += 2;
+  // The swept sets become the unswept ones (mcentral.go: partialSwept/partialUnswept by
+  // sweepgen parity); spans cached in mcaches now have sweepgen == sweepgen_ + 1 (stale).
+  reclaimList_.clear();
+  reclaimIndex_ = 0;
+  for (auto& cl : central_) {
+    std::swap(cl.partialUnswept, cl.partialSwept);
+    std::swap(cl.fullUnswept, cl.fullSwept);
+    cl.partialSwept.clear();
+    cl.fullSwept.clear();
+    for (auto* list : {&cl.partialUnswept, &cl.fullUnswept}) {
+      for (const uint32_t id : *list) {
+        const Span& s = spans_[id];
+        if (s.state != SpanState::InUse || s.sweepgen != sweepgen_ - 2) continue;
+        ++unswept_;
+        // Wholly dead spans (no slot survives this mark) are what mheap.reclaim looks for.
+        bool allDead = s.minDeath <= markTick;
+        if (allDead) {
+          for (size_t w = 0; w < s.allocBits.size() && allDead; ++w) {
+            uint64_t bits = s.allocBits[w];
+            while (bits != 0) {
+              const int b = std::countr_zero(bits);
+              bits &= bits - 1;
+              if (s.death[w * 64 + static_cast<size_t>(b)] > markTick) { allDead = false; break; }
+            }
+          }
+        }
+        if (allDead) reclaimList_.push_back(id);
+      }
+    }
+  }
+  sweepClassIndex_ = 0;
+  sweepStats_ = SweepStats{};
+  heapLive_ = heapMarked.v;  // gcController.resetLive
+  releaseAllCaches();
+  if (unswept_ == 0) hooks_.sweepDone();
+}
+
+}  // namespace gomemsim

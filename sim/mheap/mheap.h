@@ -1,0 +1,197 @@
+// mheap: spans, the per-P mcache, the per-class mcentral, sweeping and large objects.
+//
+// Models (Go 1.19 mheap.go, mcache.go, mcentral.go, mgcsweep.go, malloc.go):
+// - An mspan is a run of pages holding objects of one span class (size class x noscan). Slots
+//   are handed out in address order from freeindex among those free as of the span's last sweep
+//   (nextFreeFast/nextFree); a slot freed by a GC is reusable only after the span is swept.
+// - Each P's mcache holds one span per span class and the tiny block. refill() returns the full
+//   span to its mcentral and gets another (mcentral.cacheSpan: partial swept, else sweep partial
+//   unswept, else sweep full unswept, else grow from the page heap). heapLive, the pacer's input,
+//   grows by the whole span's free bytes at refill (mcache.refill: gcController.update).
+// - mcentral keeps partial/full x swept/unswept span sets; their roles flip at each GC
+//   (sweepgen += 2). Sweeping a span frees slots whose objects the last mark found dead
+//   (HeapAlloc falls only here); a span with no objects left goes back to the page heap, its
+//   pages free but still resident. Sweepers: cacheSpan, proportional sweep on span allocation
+//   (deductSweepCredit), mheap.reclaim before page allocation, the background sweeper (driven by
+//   the engine), and finishSweep (runtime.GC, the next GC's sweep termination).
+// - Large objects (> 32 KiB) get a dedicated span (span class 0) from the page heap; heapLive
+//   grows by the span at once; sweeping frees the span when the object is dead.
+// - The tiny allocator packs pointer-free objects < 16 B into 16-byte blocks of size class 2;
+//   a block dies when its last sub-object dies.
+// Residency: objects are written when allocated (`touch` bytes, or the whole slot when the span
+// needs zeroing: memory below the arena's zeroedBase may be dirty, mheap.go: allocNeedsZero).
+// Does not model: the per-P page cache, span specials/finalizers, stack spans (stacks are
+// counted by the engine), scan/noscan differences beyond the class split and scan bytes.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <vector>
+
+#include "common/rng.h"
+#include "gc/ledger.h"
+#include "os/os_memory.h"
+#include "pagealloc/page_alloc.h"
+#include "sizeclass/sizeclass.h"
+#include "units/units.h"
+
+namespace gomemsim {
+
+// Handle to one allocated object (or tiny block); opaque to the workload.
+struct ObjectRef {
+  uint32_t span = 0;
+  uint32_t slot = 0;
+};
+
+enum class SpanState : uint8_t { Dead, InUse };
+
+struct Span {
+  int64_t startPage = 0;
+  int32_t npages = 0;
+  int32_t spanClass = 0;  // sizeclass << 1 | noscan (mheap.go: spanClass)
+  int32_t elemsize = 0;
+  int32_t nelems = 0;
+  int32_t allocCount = 0;
+  int32_t freeindex = 0;
+  uint32_t sweepgen = 0;
+  SpanState state = SpanState::Dead;
+  bool needzero = false;
+  DeathTick minDeath = kForever;  // over allocated slots (a lower bound after retags)
+  std::vector<uint64_t> allocBits;
+  std::vector<DeathTick> death;
+
+  int sizeclass() const { return spanClass >> 1; }
+  bool noscan() const { return spanClass & 1; }
+  Bytes base() const { return Bytes(startPage * kPageSize); }
+  Bytes bytes() const { return Bytes(int64_t{npages} * kPageSize); }
+};
+
+// What the heap tells the rest of the runtime (policy lives outside the mechanism).
+class MHeapHooks {
+ public:
+  virtual ~MHeapHooks() = default;
+  // A span was taken from the page heap; growth = bytes the heap grew for it, scav = bytes of
+  // it that had been released (mheap.allocSpan's scavenging decision point).
+  virtual void spanAllocated(Bytes growth, Bytes scav) = 0;
+  // heapLive grew (after an mcache refill or a large allocation): GC trigger test point.
+  virtual void heapLiveGrew() = 0;
+  // The last unswept span was swept.
+  virtual void sweepDone() = 0;
+};
+
+struct SweepStats {
+  int64_t pagesSwept = 0;   // this cycle
+  int64_t spansSwept = 0;
+  int64_t objectsFreed = 0;
+};
+
+class MHeap {
+ public:
+  MHeap(const SizeClassTable& classes, PageAllocator& pages, OsMemory& os, Ledger& ledger,
+        int nprocs, MHeapHooks& hooks);
+
+  // mallocgc for a small object of a size class (not tiny).
+  ObjectRef mallocSmall(int p, int sizeclass, bool noscan, DeathTick death, Bytes touch);
+  // The tiny allocator (size < 16, pointer-free).
+  ObjectRef mallocTiny(int p, Bytes size, DeathTick death);
+  // A large object: its own span of ceil(size/8 KiB) pages.
+  ObjectRef mallocLarge(Bytes size, bool noscan, DeathTick death, Bytes touch);
+  // Changes an object's death (the program drops its last reference at `to`).
+  void setDeath(ObjectRef r, DeathTick to);
+  DeathTick deathOf(ObjectRef r) const { return spans_[r.span].death[r.slot]; }
+  // Every allocated slot whose death is `tag` gets death `to`; if fraction < 1, a uniformly
+  // random round(fraction * n) of the n such slots (selection sampling with rng).
+  // Returns the bytes (slot sizes) that moved.
+  Bytes retag(DeathTick tag, DeathTick to, double fraction, Rng& rng);
+
+  // --- GC interface ---
+  // Mark termination: the mark that started at markTick is complete. Flips the span sets to
+  // unswept, releases the mcaches (sweeping spans cached before the flip), resets heapLive to
+  // heapMarked (gcController.resetLive).
+  void startSweepCycle(DeathTick markTick, Bytes heapMarked);
+  // sweepone: sweeps one span; false if nothing is left to sweep.
+  bool sweepOne();
+  // Sweeps spans worth `budgetNs` of CPU (the background sweeper); returns ns used.
+  int64_t sweepFor(int64_t budgetNs);
+  void finishSweep();
+  bool isSweepDone() const { return unswept_ == 0; }
+  // gcPaceSweeper (mgc.go): sweep pacing for proportional sweep, given the next trigger.
+  void paceSweeper(Bytes trigger);
+  // mcache.releaseAll at GC start (gcStart -> ... prepareForSweep happens at the flip).
+  void releaseAllCaches();
+
+  // --- stats (what ReadMemStats would see: mcaches flushed) ---
+  Bytes heapLive() const { return Bytes(heapLive_); }
+  void addHeapLive(Bytes d) { heapLive_ += d.v; }
+  Bytes heapAlloc() const { return Bytes(heapAlloc_); }  // allocated slots, live or unswept
+  int64_t heapObjects() const { return heapObjects_; }
+  Bytes totalAlloc() const { return Bytes(totalAlloc_); }
+  Bytes totalFree() const { return Bytes(totalFree_); }
+  int64_t mallocs() const { return mallocs_ + tinyAllocs_; }
+  int64_t frees() const { return frees_ + tinyAllocs_; }  // mstats.go counts tiny in both
+  int64_t spansInUse() const { return spansInUse_; }
+  int64_t spanStructsEver() const { return static_cast<int64_t>(spans_.size()); }
+  const SweepStats& sweepStats() const { return sweepStats_; }
+  uint32_t sweepgen() const { return sweepgen_; }
+
+ private:
+  struct CentralLists {
+    std::deque<uint32_t> partialSwept, fullSwept, partialUnswept, fullUnswept;
+  };
+  struct MCache {
+    std::vector<uint32_t> alloc;  // span id per span class, kNoSpan if none
+    uint32_t tinySpan = kNoSpan;
+    uint32_t tinySlot = 0;
+    int64_t tinyOffset = 0;
+  };
+  static constexpr uint32_t kNoSpan = 0xFFFFFFFFu;
+
+  uint32_t refill(int p, int spanClass);
+  uint32_t cacheSpan(int spanClass);
+  uint32_t allocSpan(Pages npages, int spanClass);
+  uint32_t newSpanStruct();
+  void freeSpan(uint32_t id);
+  // sweep one span: frees dead slots; returns true if the span went back to the page heap.
+  // preserve: the caller keeps the span (cacheSpan) even if it is empty.
+  bool sweep(uint32_t id, bool preserve);
+  void deductSweepCredit(int64_t spanBytes);
+  void reclaim(int64_t npages);
+  void uncacheSpan(uint32_t id);
+  int32_t nextFreeIndex(Span& s);
+  ObjectRef allocSlot(uint32_t id, DeathTick death, Bytes touch);
+  void pushSwept(uint32_t id);
+
+  const SizeClassTable& classes_;
+  PageAllocator& pages_;
+  OsMemory& os_;
+  Ledger& ledger_;
+  MHeapHooks& hooks_;
+  std::vector<Span> spans_;
+  std::vector<uint32_t> freeSpanIds_;
+  std::vector<CentralLists> central_;  // per span class
+  std::vector<MCache> mcaches_;
+  std::vector<uint32_t> reclaimList_;  // spans wholly dead at the flip, for mheap.reclaim
+  size_t reclaimIndex_ = 0;
+  size_t sweepClassIndex_ = 0;         // sweep.centralIndex
+  uint32_t sweepgen_ = 2;
+  DeathTick markTick_ = 0;             // the mark the current sweep cycle belongs to
+  int64_t unswept_ = 0;
+  double sweepPagesPerByte_ = 0;
+  int64_t sweepHeapLiveBasis_ = 0;
+  int64_t pagesSweptBasis_ = 0;
+  SweepStats sweepStats_;
+  int64_t heapLive_ = 0;
+  int64_t heapAlloc_ = 0;
+  int64_t heapObjects_ = 0;
+  int64_t tinyAllocs_ = 0;
+  int64_t totalAlloc_ = 0, totalFree_ = 0, mallocs_ = 0, frees_ = 0;
+  int64_t spansInUse_ = 0;
+};
+
+// Background sweeper cost model (Go 1.19 mgcsweep.go: bgsweep sweeps one span at a time on
+// otherwise idle Ps). Calibrated constants: a span costs a fixed part plus a part per slot.
+inline constexpr int64_t kSweepNsPerSpan = 300;
+inline constexpr int64_t kSweepNsPerSlot = 2;
+
+}  // namespace gomemsim

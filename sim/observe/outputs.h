@@ -1,0 +1,32 @@
+// observe: turns a simulation's samples into what a user reads: trace.csv (SPEC.md's columns),
+// gctrace.log (GODEBUG=gctrace=1,scavtrace=1 lines), summary.json and the text summary.
+// Observers only read results; every file is written to a temporary name and renamed, so a
+// failed run leaves no partial output.
+#pragma once
+
+#include <ostream>
+#include <string>
+
+#include "engine/simulation.h"
+#include "scenario/scenario.h"
+
+namespace gomemsim {
+
+struct Summary {
+  MemSnapshot peak;        // the sample with the highest rss
+  std::string peakStep;
+  MemSnapshot end;
+  Bytes peakPprof;
+  double simulatedSeconds = 0;
+};
+
+Summary summarize(const SimResult& r);
+std::string traceCsv(const SimResult& r);
+std::string summaryJson(const Scenario& s, const SimResult& r, const Summary& sum);
+void printSummary(std::ostream& out, const Scenario& s, const SimResult& r, const Summary& sum);
+// Writes trace.csv, gctrace.log and summary.json into dir (created if missing).
+void writeOutputs(const std::string& dir, const Scenario& s, const SimResult& r);
+// Writes `content` to path atomically (temporary name + rename).
+void writeFileAtomic(const std::string& path, const std::string& content);
+
+}  // namespace gomemsim

@@ -1,0 +1,135 @@
+#include "pacer/pacer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+namespace gomemsim {
+namespace {
+
+constexpr int64_t kNoGoal = std::numeric_limits<int64_t>::max();
+constexpr int64_t kSweepMinHeapDistance = 1 << 20;        // mgc.go: sweepMinHeapDistance
+constexpr int64_t kMemoryLimitHeadroom = 1 << 20;         // go1.19 memoryLimitHeapGoalHeadroom
+constexpr int64_t kMinRunway = 64 << 10;                  // heapGoalInternal: triggered + 64 KiB
+constexpr int64_t kTriggerRatioDen = 64, kMinTriggerNum = 45, kMaxTriggerNum = 61;
+
+// go1.19 mgcpacer.go: piController.
+struct PiController {
+  double kp, ti, tt, min, max;
+  double errIntegral = 0;
+  double next(double input, double setpoint, double period) {
+    const double prop = kp * (setpoint - input);
+    const double raw = prop + errIntegral;
+    double out = std::clamp(raw, min, max);
+    if (!std::isfinite(raw)) return min;
+    errIntegral += (kp * period / ti) * (setpoint - input) + (period / tt) * (out - raw);
+    if (!std::isfinite(errIntegral)) { errIntegral = 0; return min; }
+    return out;
+  }
+};
+
+class Go119Pacer : public Pacer {
+ public:
+  Go119Pacer(int64_t gogc, std::optional<Bytes> limit) : limit_(limit) { setGcPercent(gogc); }
+  std::string name() const override { return "go1.19"; }
+  void setGcPercent(int64_t percent) override {
+    gcPercent_ = percent;
+    // heapMinimum = defaultHeapMinimum * GOGC/100 (0 when off).
+    heapMinimum_ = percent < 0 ? 0 : kDefaultHeapMinimum * percent / 100;
+    recomputeGcPercentGoal();
+  }
+  int64_t gcPercent() const override { return gcPercent_; }
+  void setMemoryLimit(std::optional<Bytes> limit) override { limit_ = limit; }
+  std::optional<Bytes> memoryLimit() const override { return limit_; }
+
+  void commit(const PacerCycleInputs& in) override {
+    in_ = in;
+    recomputeGcPercentGoal();
+    // runway = consMark * (1-u)/u * (heapScan + stackScan + globalsScan)
+    const double scan = static_cast<double>(in.heapScan.v + in.stackScan.v + in.globalsScan.v);
+    runway_ = static_cast<int64_t>(consMark_ * (1 - kGcBackgroundUtilization) / kGcBackgroundUtilization * scan);
+    sweepDistMinTrigger_ = in.sweepDone ? 0 : in.heapLive.v + kSweepMinHeapDistance;
+    triggered_ = in.heapLive.v;
+  }
+
+  void endCycle(const PacerEndCycle& e) override {
+    if (e.scanWork <= 0) return;
+    const double u = e.utilization;
+    const double current = static_cast<double>(e.heapLive.v - e.triggered.v) * (u + e.idleUtilization) /
+                           (e.scanWork * (1 - u));
+    consMark_ = consMarkController_.next(consMark_, current, 1.0);
+  }
+
+  Bytes heapGoal(const PacerLimitInputs& lim) const override { return Bytes(goal(lim)); }
+
+  Bytes trigger(const PacerLimitInputs& lim) const override {
+    // mgcpacer.go: trigger().
+    const int64_t g = goal(lim);
+    if (g == kNoGoal) return Bytes(kNoGoal);
+    const int64_t marked = in_.heapMarked.v;
+    if (marked >= g) return Bytes(g);
+    int64_t minTrigger = marked + (g - marked) / kTriggerRatioDen * kMinTriggerNum;
+    minTrigger = std::max(minTrigger, sweepDistMinTrigger_);
+    int64_t maxTrigger = marked + (g - marked) / kTriggerRatioDen * kMaxTriggerNum;
+    if (g > kDefaultHeapMinimum && g - kDefaultHeapMinimum > maxTrigger) maxTrigger = g - kDefaultHeapMinimum;
+    maxTrigger = std::max(maxTrigger, minTrigger);
+    int64_t t = g - runway_;
+    if (runway_ >= g) t = minTrigger;
+    return Bytes(std::clamp(t, minTrigger, maxTrigger));
+  }
+  Bytes heapMarked() const override { return in_.heapMarked; }
+
+ private:
+  void recomputeGcPercentGoal() {
+    if (gcPercent_ < 0) { gcPercentGoal_ = kNoGoal; return; }
+    const int64_t m = in_.heapMarked.v;
+    int64_t g = m + (m + in_.stackScan.v + in_.globalsScan.v) * gcPercent_ / 100;
+    gcPercentGoal_ = std::max(g, heapMinimum_);
+  }
+  int64_t memoryLimitGoal(const PacerLimitInputs& lim) const {
+    if (!limit_) return kNoGoal;
+    // mgcpacer.go: memoryLimitHeapGoal.
+    const int64_t limit = limit_->v;
+    const int64_t nonHeap = lim.mappedReady.v - lim.heapFree.v - lim.heapAlloc.v;
+    const int64_t overage = std::max<int64_t>(lim.mappedReady.v - limit, 0);
+    const int64_t marked = in_.heapMarked.v;
+    if (nonHeap + overage >= limit) return marked;
+    int64_t goal = limit - (nonHeap + overage);
+    goal = goal > kMemoryLimitHeadroom ? goal - kMemoryLimitHeadroom : 0;
+    return std::max(goal, marked);
+  }
+  int64_t goal(const PacerLimitInputs& lim) const {
+    // heapGoalInternal: min of the two goals; the sweep distance and minimum runway apply only
+    // when the GOGC goal is the smaller one.
+    const int64_t ml = memoryLimitGoal(lim);
+    int64_t g = gcPercentGoal_;
+    if (ml < g) return ml;
+    if (g == kNoGoal) return g;
+    g = std::max(g, sweepDistMinTrigger_);
+    g = std::max(g, triggered_ + kMinRunway);
+    return g;
+  }
+
+  int64_t gcPercent_ = 100;
+  int64_t heapMinimum_ = kDefaultHeapMinimum;
+  std::optional<Bytes> limit_;
+  PacerCycleInputs in_{};
+  int64_t gcPercentGoal_ = kDefaultHeapMinimum;
+  int64_t runway_ = 0;
+  int64_t sweepDistMinTrigger_ = 0;
+  int64_t triggered_ = 0;
+  double consMark_ = 0;
+  PiController consMarkController_{0.9, 4.0, 1000, -1000, 1000};  // go1.19 mgcpacer.go init
+};
+
+}  // namespace
+
+std::unique_ptr<Pacer> makePacer(const std::string& name, int64_t gogc, std::optional<Bytes> limit) {
+  if (name == "go1.19") return std::make_unique<Go119Pacer>(gogc, limit);
+  throw std::invalid_argument("unknown pacer '" + name + "' (known: go1.19)");
+}
+
+std::string pacerForVersion(const std::string&) { return "go1.19"; }
+
+}  // namespace gomemsim

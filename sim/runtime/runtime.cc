@@ -1,0 +1,446 @@
+#include "runtime/runtime.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+namespace gomemsim {
+namespace {
+
+constexpr int64_t kForceGcPeriodNs = int64_t{120} * 1000000000;  // proc.go: forcegcperiod
+constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
+
+// Go 1.19 malloc.go heapArena: bitmap (2 bits per 8-byte word = heapArenaBytes/32), spans
+// (one pointer per page), pageInUse/pageMarks/pageSpecials (1 bit per page each).
+constexpr int64_t kArenaBitmapBytes = kArenaBytes / 32;
+constexpr int64_t kArenaSpansBytes = kArenaPages * 8;
+constexpr int64_t kArenaStructBytes = kArenaBitmapBytes + kArenaSpansBytes + 3 * (kArenaPages / 8) + 16;
+constexpr int64_t kMspanStructBytes = 160;   // sizeof(mspan), fixalloc'd, never returned
+constexpr int64_t kChunkMetaBytes = 128;     // pallocData per 4 MiB chunk (alloc + scavenged bits)
+constexpr int64_t kRuntimeOtherBytes = 1 << 20;  // mcaches, work bufs, itabs, ... (OtherSys)
+
+// runtime/mgc.go gcMarkTermination: fmtNSAsMS.
+std::string fmtNsAsMs(int64_t ns) {
+  char buf[32];
+  if (ns >= 10000000) {
+    std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(ns / 1000000));
+    return buf;
+  }
+  int64_t x = ns / 1000;
+  if (x == 0) return "0";
+  int dec = 3;
+  while (x >= 100) {
+    x /= 10;
+    --dec;
+  }
+  // itoaDiv(x, dec): x / 10^dec with dec decimals.
+  int64_t p = 1;
+  for (int i = 0; i < dec; ++i) p *= 10;
+  if (dec == 0) std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(x));
+  else std::snprintf(buf, sizeof buf, "%lld.%0*lld", static_cast<long long>(x / p), dec, static_cast<long long>(x % p));
+  return buf;
+}
+
+}  // namespace
+
+Runtime::Runtime(const RuntimeConfig& cfg)
+    : cfg_(cfg), rng_(cfg.seed), classes_(SizeClassTable::forVersion(cfg.goVersion)),
+      os_(cfg.madvise), profile_(cfg.memProfileRate, cfg.seed) {
+  pacerName_ = cfg.pacer == "auto" ? pacerForVersion(cfg.goVersion) : cfg.pacer;
+  scavengerName_ = cfg.scavenger == "auto" ? scavengerForVersion(cfg.goVersion) : cfg.scavenger;
+  pacer_ = makePacer(pacerName_, cfg.gogc, cfg.memoryLimit);
+  scavenger_ = makeScavenger(scavengerName_);
+  heap_ = std::make_unique<MHeap>(classes_, pages_, os_, ledger_, static_cast<int>(cfg.gomaxprocs), static_cast<MHeapHooks&>(*this));
+}
+
+Runtime::~Runtime() = default;
+
+const std::string& Runtime::scavengerName() const { return scavengerName_; }
+const std::string& Runtime::pacerName() const { return pacerName_; }
+
+ObjectRef Runtime::malloc(int p, Bytes size, bool pointers, DeathTick death, Bytes touch, int bucket) {
+  const int proc = static_cast<int>(p % cfg_.gomaxprocs);
+  ObjectRef r;
+  Bytes slot;
+  if (isLarge(size)) {
+    r = heap_->mallocLarge(size, !pointers, death, touch);
+    slot = toBytes(pagesFor(size));
+  } else if (isTiny(size, pointers)) {
+    const int64_t beforeObjs = heap_->heapObjects();
+    r = heap_->mallocTiny(proc, size, death);
+    if (heap_->heapObjects() == beforeObjs) return r;  // combined into a block: never sampled
+    slot = Bytes(kTinySize);
+  } else {
+    const int c = classes_.classFor(size.v);
+    r = heap_->mallocSmall(proc, c, !pointers, death, touch);
+    slot = Bytes(classes_.cls(c).size);
+  }
+  profile_.allocated(bucket, slot, r, numGc_);
+  return r;
+}
+
+// --- MHeapHooks ---
+
+void Runtime::spanAllocated(Bytes growth, Bytes scav) {
+  if (inHook_) return;
+  const Bytes want = scavenger_->eagerBytes(growth, scav, scavengerView(), pacer_->memoryLimit());
+  if (want.v > 0) {
+    inHook_ = true;
+    relEager_ += releasePages(want);
+    inHook_ = false;
+  }
+}
+
+void Runtime::heapLiveGrew() {
+  if (mark_.active || inHook_) return;
+  if (heap_->heapLive() >= pacer_->trigger(limitInputs())) {
+    inHook_ = true;
+    startCycle(false);
+    inHook_ = false;
+  }
+}
+
+void Runtime::sweepDone() {
+  // mgcsweep.go: the last sweeper prints the scavtrace line and readies the scavenger.
+  sweepDonePending_ = true;
+}
+
+// --- inputs for policies ---
+
+PacerLimitInputs Runtime::limitInputs() const {
+  const Bytes stacks(kRuntimeStackBytes + goroutines_ * stackSize_.v);
+  const Bytes sys = toBytes(pages_.mapped()) + stacks + metadataSys();
+  return PacerLimitInputs{sys - toBytes(pages_.released()), toBytes(pages_.freeRetained()), heap_->heapAlloc()};
+}
+
+ScavengerView Runtime::scavengerView() const {
+  const PacerLimitInputs l = limitInputs();
+  return ScavengerView{toBytes(pages_.inUse()) + toBytes(pages_.freeRetained()),
+                       toBytes(pages_.freeRetained()), l.mappedReady, cfg_.gomaxprocs};
+}
+
+Bytes Runtime::releasePages(Bytes max) {
+  const Pages want = pagesFor(max);
+  const Pages got = pages_.scavenge(want, [&](PageRun r) {
+    os_.release(toBytes(Pages(r.base)), toBytes(Pages(r.npages)));
+  });
+  relSinceTrace_ += toBytes(got);
+  return toBytes(got);
+}
+
+// --- GC cycle ---
+
+double Runtime::markCpus(double mutatorCpus) const {
+  // gcBackgroundUtilization of GOMAXPROCS (dedicated + fractional workers), plus idle mark
+  // workers on Ps the program leaves idle. Calibrated on realgo steady_service (GOMAXPROCS=2:
+  // ~48 ms of mark CPU in ~32 ms of clock, i.e. 1.5 CPUs): idle Ps mark 2/3 of the time.
+  const double procs = static_cast<double>(cfg_.gomaxprocs);
+  const double bg = kGcBackgroundUtilization * procs;
+  const double idle = std::max(0.0, procs - bg - mutatorCpus) * (2.0 / 3.0);
+  return bg + idle;
+}
+
+void Runtime::startCycle(bool forced) {
+  // gcStart -> sweep termination: finish the previous cycle's sweeping.
+  heap_->finishSweep();
+  if (sweepDonePending_) {
+    sweepDonePending_ = false;
+    emitScavTrace(false);
+    scavenger_->sweepDone(now_);
+  }
+  mark_ = Mark{};
+  mark_.active = true;
+  mark_.forced = forced;
+  mark_.start = now_;
+  mark_.markTick = tickOf(now_);
+  mark_.reachableAtStart = ledger_.reachableAt(mark_.markTick);
+  mark_.allocatedAtStart = ledger_.totalAllocated();
+  mark_.heap0 = heap_->heapLive();
+  mark_.goal = pacer_->heapGoal(limitInputs());
+  const HeapAmount& r = mark_.reachableAtStart;
+  const double stackScan = static_cast<double>(kRuntimeStackBytes + goroutines_ * stackSize_.v);
+  mark_.workTotalNs = static_cast<double>(r.objects) * kMarkNsPerObject +
+                      (static_cast<double>(r.scanBytes + r.objects * kRefBytesPerObject) + stackScan) * kScanNsPerByte;
+  mark_.workLeftNs = mark_.workTotalNs;
+  mark_.lastHeapLiveSeen = heap_->heapLive().v;
+}
+
+void Runtime::progressMark(Duration dt, double mutatorCpus) {
+  if (!mark_.active || dt.v <= 0) return;
+  const double secs = static_cast<double>(dt.v);
+  const double procs = static_cast<double>(cfg_.gomaxprocs);
+  // A user-forced GC (gcForceBlockMode) runs with the program blocked: every P marks.
+  const double cpus = mark_.forced ? procs : markCpus(mutatorCpus);
+  const double bgShare = mark_.forced ? procs : kGcBackgroundUtilization * procs;
+  double work = cpus * secs;
+  // Assists: the allocation since the last step pays assistWorkPerByte.
+  const int64_t allocated = heap_->heapLive().v - mark_.lastHeapLiveSeen;
+  mark_.lastHeapLiveSeen = heap_->heapLive().v;
+  if (allocated > 0 && !mark_.forced) {
+    const double heapRemaining = std::max<double>(1.0, static_cast<double>(mark_.goal.v - heap_->heapLive().v));
+    const double assist = std::min(mark_.workLeftNs, static_cast<double>(allocated) * mark_.workLeftNs / heapRemaining);
+    mark_.assistCpuNs += assist;
+    mark_.workLeftNs -= assist;
+  }
+  const double done = std::min(work, mark_.workLeftNs);
+  mark_.workLeftNs -= done;
+  const double bgPart = done * std::min(1.0, bgShare / cpus);
+  mark_.bgCpuNs += bgPart;
+  mark_.idleCpuNs += done - bgPart;
+}
+
+void Runtime::markTermination() {
+  mark_.active = false;
+  ++numGc_;
+  if (mark_.forced) ++numForcedGc_;
+  // heapMarked: reachable at mark start, plus everything allocated black since.
+  const HeapAmount alloc = ledger_.totalAllocated();
+  HeapAmount marked = mark_.reachableAtStart;
+  marked.bytes += alloc.bytes - mark_.allocatedAtStart.bytes;
+  marked.objects += alloc.objects - mark_.allocatedAtStart.objects;
+  marked.scanBytes += alloc.scanBytes - mark_.allocatedAtStart.scanBytes;
+  const Bytes heap1 = heap_->heapLive();
+  // The heap profile: frees found by this mark (before sweeping reuses their slots).
+  profile_.markTermination(numGc_, mark_.markTick, [&](ObjectRef r) { return heap_->deathOf(r); });
+  heapMarkedHistory_.push_back(marked.bytes);
+  explicitFlushCycle_ = -1;
+  // Pacer: end of cycle estimate, then the new goal.
+  const double markWall = static_cast<double>((now_ - mark_.start).v);
+  const double u = markWall > 0 ? (mark_.bgCpuNs + mark_.assistCpuNs) / (markWall * static_cast<double>(cfg_.gomaxprocs)) : kGcBackgroundUtilization;
+  const double uIdle = markWall > 0 ? mark_.idleCpuNs / (markWall * static_cast<double>(cfg_.gomaxprocs)) : 0;
+  const int64_t stackScan = kRuntimeStackBytes + goroutines_ * stackSize_.v;
+  if (!mark_.forced)
+    pacer_->endCycle(PacerEndCycle{heap1, mark_.heap0,
+                                   static_cast<double>(marked.scanBytes + marked.objects * kRefBytesPerObject + stackScan),
+                                   std::clamp(u, 0.01, 0.99), uIdle});
+  const Bytes lastInUse = toBytes(pages_.inUse());
+  heap_->startSweepCycle(mark_.markTick, Bytes(marked.bytes));
+  pacer_->commit(PacerCycleInputs{Bytes(marked.bytes), Bytes(marked.scanBytes + marked.objects * kRefBytesPerObject),
+                                  Bytes(stackScan), Bytes(0), heap_->isSweepDone(), heap_->heapLive()});
+  const PacerLimitInputs lim = limitInputs();
+  const Bytes goal = pacer_->heapGoal(lim);
+  heap_->paceSweeper(pacer_->trigger(lim));
+  scavenger_->paced(ScavengerPacing{goal, lastHeapGoal_, lastInUse, pacer_->memoryLimit(),
+                                    scavengerView().heapRetained, lim.mappedReady});
+  lastHeapGoal_ = goal;
+  lastHeapInUse_ = lastInUse;
+  gcCpuTotalNs_ += mark_.bgCpuNs + mark_.assistCpuNs + 2.0 * kStwNs * static_cast<double>(cfg_.gomaxprocs);
+  lastMarkedBytes_ = marked.bytes;
+  lastHeap1_ = heap1;
+  emitGcTrace();
+  lastGcEnd_ = now_;
+  anyGcDone_ = true;
+  profile_.compact(numGc_);
+}
+
+void Runtime::emitGcTrace() {
+  // Go 1.19 mgc.go gcMarkTermination, GODEBUG=gctrace=1.
+  const double elapsed = static_cast<double>(now_.ns) * static_cast<double>(cfg_.gomaxprocs);
+  const int util = elapsed > 0 ? static_cast<int>(gcCpuTotalNs_ * 100 / elapsed) : 0;
+  const int64_t markClock = (now_ - mark_.start).v;
+  const int64_t procs = cfg_.gomaxprocs;
+  char buf[512];
+  const auto mb = [](int64_t b) { return static_cast<long long>(b >> 20); };
+  const std::string stackMb = std::to_string((kRuntimeStackBytes + goroutines_ * stackSize_.v) >> 20);
+  std::snprintf(buf, sizeof buf,
+                "gc %lld @%lld.%03llds %d%%: %s+%s+%s ms clock, %s+%s/%s/%s+%s ms cpu, %lld->%lld->%lld MB, %lld MB goal, %s MB stacks, 0 MB globals, %lld P%s",
+                static_cast<long long>(numGc_), static_cast<long long>(mark_.start.ns / 1000000000),
+                static_cast<long long>((mark_.start.ns / 1000000) % 1000), util,
+                fmtNsAsMs(kStwNs / 2).c_str(), fmtNsAsMs(markClock).c_str(), fmtNsAsMs(kStwNs / 2).c_str(),
+                fmtNsAsMs(kStwNs / 2 * procs).c_str(), fmtNsAsMs(static_cast<int64_t>(mark_.assistCpuNs)).c_str(),
+                fmtNsAsMs(static_cast<int64_t>(mark_.bgCpuNs)).c_str(), fmtNsAsMs(static_cast<int64_t>(mark_.idleCpuNs)).c_str(),
+                fmtNsAsMs(kStwNs / 2 * procs).c_str(), mb(mark_.heap0.v), mb(lastHeap1_.v), mb(lastMarkedBytes_),
+                mb(mark_.goal.v), stackMb.c_str(), static_cast<long long>(procs), mark_.forced ? " (forced)" : "");
+  trace_.emplace_back(buf);
+}
+
+void Runtime::emitScavTrace(bool forced) {
+  // Go 1.19 mgcscavenge.go printScavTrace: released since the last line, HeapReleased, util.
+  const int64_t inUse = toBytes(pages_.inUse()).v;
+  const int64_t retained = inUse + toBytes(pages_.freeRetained()).v;
+  const int util = retained > 0 ? static_cast<int>(inUse * 100 / retained) : 100;
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "scav %lld KiB work, %lld KiB total, %d%% util%s",
+                static_cast<long long>(relSinceTrace_.v >> 10),
+                static_cast<long long>(toBytes(pages_.released()).v >> 10), util, forced ? " (forced)" : "");
+  trace_.emplace_back(buf);
+  relSinceTrace_ = Bytes(0);
+}
+
+// --- time ---
+
+SimTime Runtime::nextEvent() const {
+  int64_t next = kNever;
+  if (mark_.active) {
+    const double cpus = mark_.forced ? static_cast<double>(cfg_.gomaxprocs) : markCpus(0);
+    next = std::min(next, now_.ns + 1 + static_cast<int64_t>(mark_.workLeftNs / cpus));
+  }
+  if (const auto w = scavenger_->nextWake()) next = std::min(next, std::max(w->ns, now_.ns));
+  if (anyGcDone_ && pacer_->gcPercent() >= 0 && !mark_.active)
+    next = std::min(next, lastGcEnd_.ns + kForceGcPeriodNs + 1);
+  if (!heap_->isSweepDone()) next = std::min(next, now_.ns + 1000000);  // bgsweep progresses
+  return SimTime(next);
+}
+
+void Runtime::advanceTo(SimTime t, double mutatorCpus) {
+  while (now_ < t) {
+    const SimTime step = std::min(t, std::max(nextEvent(), SimTime(now_.ns + 1)));
+    const Duration dt = step - now_;
+    // Background sweeper on idle Ps.
+    if (!heap_->isSweepDone()) {
+      const double idle = std::max(0.1, static_cast<double>(cfg_.gomaxprocs) - mutatorCpus);
+      heap_->sweepFor(static_cast<int64_t>(static_cast<double>(dt.v) * idle));
+    }
+    progressMark(dt, mutatorCpus);
+    now_ = step;
+    if (mark_.active && mark_.workLeftNs <= 0.5) markTermination();
+    if (sweepDonePending_) {
+      sweepDonePending_ = false;
+      emitScavTrace(false);
+      scavenger_->sweepDone(now_);
+    }
+    runScavenger(now_);
+    // sysmon: forced periodic GC (proc.go: forcegcperiod), not with GOGC=off.
+    if (!mark_.active && anyGcDone_ && pacer_->gcPercent() >= 0 && now_.ns > lastGcEnd_.ns + kForceGcPeriodNs) {
+      startCycle(false);
+      mark_.periodic = true;
+    }
+  }
+}
+
+void Runtime::runScavenger(SimTime t) {
+  for (int guard = 0; guard < 1000; ++guard) {
+    const auto w = scavenger_->nextWake();
+    if (!w || *w > t) return;
+    const Bytes want = scavenger_->runBatch(*w, scavengerView());
+    if (want.v == 0) return;
+    const Bytes got = releasePages(want);
+    relBg_ += got;
+    const Duration cpu(static_cast<int64_t>(static_cast<double>(got.v) * kReleaseNsPerByte));
+    scavenger_->worked(*w + cpu, got, cpu, scavengerView());
+  }
+}
+
+// --- program actions ---
+
+void Runtime::gc() {
+  // runtime.GC: wait for the current cycle, then a full cycle, then all sweeping.
+  while (mark_.active) advanceTo(SimTime(std::min(nextEvent().ns, now_.ns + 1000000000)), 0);
+  startCycle(true);
+  while (mark_.active) advanceTo(nextEvent(), 0);
+  heap_->finishSweep();
+  if (sweepDonePending_) {
+    sweepDonePending_ = false;
+    emitScavTrace(false);
+    scavenger_->sweepDone(now_);
+  }
+  explicitFlushCycle_ = numGc_;  // mProf_PostSweep
+}
+
+void Runtime::freeOSMemory() {
+  gc();
+  // mheap.go scavengeAll: release every free page, on the calling goroutine.
+  const Bytes got = releasePages(toBytes(pages_.freeRetained()) + Bytes(kPageSize));
+  relForced_ += got;
+  emitScavTrace(true);
+  advanceTo(now_ + Duration(static_cast<int64_t>(static_cast<double>(got.v) * kReleaseNsPerByte)), 1);
+}
+
+void Runtime::setGcPercent(int64_t percent) {
+  pacer_->setGcPercent(percent);
+  heapLiveGrew();  // the trigger may have moved below heapLive
+}
+
+void Runtime::setMemoryLimit(std::optional<Bytes> limit) {
+  pacer_->setMemoryLimit(limit);
+  heapLiveGrew();
+}
+
+void Runtime::setGoroutines(int64_t count, Bytes stack) {
+  goroutines_ = count;
+  stackSize_ = stack;
+}
+
+// --- observation ---
+
+Bytes Runtime::metadataSys() const {
+  return Bytes(pages_.arenas() * kArenaStructBytes + heap_->spanStructsEver() * kMspanStructBytes +
+               (pages_.mapped().v / kChunkPages) * kChunkMetaBytes + kRuntimeOtherBytes);
+}
+
+Bytes Runtime::metadataResident() const {
+  // The heap bitmap and spans array are written for every page ever handed out (initSpan);
+  // zeroedBase is that high-water mark per arena.
+  int64_t bytes = 0;
+  for (int64_t a = 0; a < pages_.arenas(); ++a) {
+    const int64_t used = pages_.zeroedBase(a);
+    bytes += (used * kPageSize / 32 + kOsPageSize - 1) / kOsPageSize * kOsPageSize;
+    bytes += (used * 8 + kOsPageSize - 1) / kOsPageSize * kOsPageSize;
+    bytes += 3 * kOsPageSize;
+  }
+  bytes += heap_->spanStructsEver() * kMspanStructBytes;
+  bytes += (pages_.mapped().v / kChunkPages) * kChunkMetaBytes;
+  bytes += kRuntimeOtherBytes;
+  return Bytes(bytes);
+}
+
+MemSnapshot Runtime::snapshot() {
+  MemSnapshot s;
+  s.timeS = now_.seconds();
+  s.heapAlloc = heap_->heapAlloc();
+  s.heapInuse = toBytes(pages_.inUse());
+  s.heapReleased = toBytes(pages_.released());
+  s.heapIdle = toBytes(pages_.freeRetained()) + s.heapReleased;
+  s.heapSys = s.heapInuse + s.heapIdle;
+  const PacerLimitInputs lim = limitInputs();
+  s.heapGoal = pacer_->heapGoal(lim);
+  s.trigger = pacer_->trigger(lim);
+  if (s.heapGoal.v == std::numeric_limits<int64_t>::max()) s.heapGoal = Bytes(0);
+  if (s.trigger.v == std::numeric_limits<int64_t>::max()) s.trigger = Bytes(0);
+  s.stackInuse = Bytes(kRuntimeStackBytes + goroutines_ * stackSize_.v);
+  s.gcSys = metadataSys();
+  s.sys = s.heapSys + s.stackInuse + s.gcSys;
+  s.numGc = numGc_;
+  s.numForcedGc = numForcedGc_;
+  s.gcCpuFraction = now_.ns > 0 ? gcCpuTotalNs_ / (static_cast<double>(now_.ns) * static_cast<double>(cfg_.gomaxprocs)) : 0;
+  s.heapLive = heap_->heapLive();
+  s.heapMarked = pacer_->heapMarked();
+  s.heapObjects = heap_->heapObjects();
+  s.inMark = mark_.active;
+  // pprof: which cycle is published (see heap_profile.h).
+  const int64_t n = numGc_;
+  const bool explicitNow = explicitFlushCycle_ == n && n > 0;
+  const int64_t publishedCycle = explicitNow ? n : n - 1;  // heapMarked of this mark is shown
+  const bool fallback = publishedCycle < 1;
+  s.pprofInuse = fallback ? s.heapAlloc : Bytes(heapMarkedHistory_[static_cast<size_t>(publishedCycle - 1)]);
+  s.pprofInuseSampled = explicitNow ? profile_.published(n - 1, n, false)
+                                    : profile_.published(n - 2, n - 1, fallback);
+  // RES breakdown: resident bytes only.
+  const HeapAmount reach = ledger_.reachableAt(tickOf(now_));
+  s.lazyFree = os_.lazyFree();
+  int64_t freeResident = 0;
+  pages_.forEachFreeRun([&](PageRun r) {
+    freeResident += os_.residentIn(toBytes(Pages(r.base)), toBytes(Pages(r.npages))).v;
+  });
+  s.retainedFree = Bytes(std::max<int64_t>(0, freeResident - s.lazyFree.v));
+  const int64_t inuseResident = std::max<int64_t>(0, os_.resident().v - s.lazyFree.v - s.retainedFree.v);
+  s.reachable = Bytes(std::min(inuseResident, reach.bytes));
+  s.unsweptGarbage = Bytes(std::min(inuseResident - s.reachable.v, std::max<int64_t>(0, s.heapAlloc.v - reach.bytes)));
+  s.spanFree = Bytes(inuseResident - s.reachable.v - s.unsweptGarbage.v);
+  s.runtimeOverhead = metadataResident();
+  s.baseline = cfg_.baselineRss;
+  s.rss = Bytes(os_.resident().v) + s.stackInuse + s.runtimeOverhead + s.baseline;
+  s.releasedBackground = relBg_;
+  s.releasedEager = relEager_;
+  s.releasedForced = relForced_;
+  return s;
+}
+
+std::vector<std::string> Runtime::takeTrace() {
+  std::vector<std::string> out;
+  out.swap(trace_);
+  return out;
+}
+
+}  // namespace gomemsim

@@ -1,0 +1,1048 @@
+// scenario.cc: reads scenario files (YAML) and applies the --env / --set overrides.
+//
+// Design: yaml-cpp builds the node tree; a Reader walks it. Every value it reads is a Value: the
+// node, the node to blame in an error (the key when the value is empty, since yaml-cpp marks an
+// empty value at the next token) and a dotted name such as "steps[2].live_set.grow_to". Every map
+// goes through Fields, which rejects unknown and duplicate keys up front, listing the allowed
+// ones. Scalars go through small parsers that throw std::invalid_argument naming the expected
+// form (parseBytes, parseDuration, parseRate, ...); the Reader adds the name and the position and
+// throws ScenarioError. The runtime/machine/top-level knobs are one table (kKnobs) shared by the
+// file reader and --set, so both check values the same way and list the same keys.
+// Caution: assigning to a yaml-cpp Node that already refers to a node overwrites that node in the
+// document, so Nodes and Values here are only ever constructed, never assigned.
+#include "scenario/scenario.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <map>
+#include <sstream>
+#include <string_view>
+
+namespace gomemsim {
+namespace {
+
+// Go versions whose runtime the simulator knows.
+constexpr std::array<std::string_view, 12> kGoVersions = {
+    "1.11", "1.12", "1.13", "1.14", "1.15", "1.16", "1.17", "1.18", "1.19", "1.20", "1.21", "1.22"};
+
+constexpr double kInfinity = std::numeric_limits<double>::infinity();
+
+constexpr std::string_view kSizeForm = "expected a size such as 64B, 32KiB, 1.5GiB";
+constexpr std::string_view kDurationForm =
+    "expected a duration such as 250ms, 1.5s, 5m, 2h, 10us or 0";
+constexpr std::string_view kRateForm = "expected a rate such as 100MB/s, 1.5GiB/s or 64KiB/ms";
+constexpr std::string_view kLifetimeForm =
+    "expected a lifetime such as 0, 2s, forever, {fixed: 2s}, {exponential: 500ms} or "
+    "{lognormal: {median: 1s, sigma: 0.5}}";
+constexpr std::string_view kSizeDistForm =
+    "expected a size such as 4KiB, {choice: [{size: 32B, weight: 4}, {size: 1KiB, weight: 1}]}, "
+    "{uniform: [64B, 1KiB]} or {lognormal: {median: 1KiB, sigma: 1.0}}";
+
+// ---------------------------------------------------------------------------------------------
+// Text helpers
+
+std::string inQuotes(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+std::string_view trim(std::string_view s) {
+  const char* ws = " \t\r\n";
+  size_t b = s.find_first_not_of(ws);
+  if (b == std::string_view::npos) return {};
+  size_t e = s.find_last_not_of(ws);
+  return s.substr(b, e - b + 1);
+}
+
+std::string joined(const std::vector<std::string_view>& items, std::string_view sep = ", ") {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += sep;
+    out += items[i];
+  }
+  return out;
+}
+
+[[noreturn]] void invalid(std::string_view form, std::string_view text, std::string_view why = "") {
+  std::string msg(form);
+  msg += ", got " + inQuotes(text);
+  if (!why.empty()) msg += " (" + std::string(why) + ")";
+  throw std::invalid_argument(msg);
+}
+
+bool isDigit(char c) { return c >= '0' && c <= '9'; }
+
+std::optional<int64_t> toInt(std::string_view s) {
+  int64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+std::optional<double> toReal(std::string_view s) {
+  double v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || p != s.data() + s.size() || !std::isfinite(v)) {
+    return std::nullopt;
+  }
+  return v;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Numbers with units
+
+// A non-negative decimal such as "12" or "1.5", kept exact when it is a whole number.
+struct Decimal {
+  int64_t whole = 0;
+  double value = 0;
+  bool integral = true;
+};
+
+// Parses digits with at most one '.', nothing else.
+std::optional<Decimal> toDecimal(std::string_view s) {
+  size_t dot = s.find('.');
+  size_t digits = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i != dot && !isDigit(s[i])) return std::nullopt;
+    if (i != dot) ++digits;
+  }
+  if (digits == 0) return std::nullopt;
+  Decimal d;
+  d.integral = dot == std::string_view::npos;
+  if (d.integral) {
+    auto w = toInt(s);
+    if (!w) return std::nullopt;  // overflow
+    d.whole = *w;
+    d.value = static_cast<double>(*w);
+    return d;
+  }
+  auto v = toReal(s);
+  if (!v) return std::nullopt;
+  d.value = *v;
+  return d;
+}
+
+// d * unit rounded to the nearest integer; nullopt when it does not fit in int64.
+std::optional<int64_t> scaled(const Decimal& d, int64_t unit) {
+  if (d.integral) {
+    int64_t out = 0;
+    if (__builtin_mul_overflow(d.whole, unit, &out)) return std::nullopt;
+    return out;
+  }
+  double v = d.value * static_cast<double>(unit);
+  if (v >= 9.2e18) return std::nullopt;
+  return std::llround(v);
+}
+
+// Splits "1.5GiB" into "1.5" and "GiB" (spaces between them are allowed).
+std::pair<std::string_view, std::string_view> splitNumber(std::string_view t) {
+  size_t i = 0;
+  while (i < t.size() && (isDigit(t[i]) || t[i] == '.')) ++i;
+  return {t.substr(0, i), trim(t.substr(i))};
+}
+
+std::optional<int64_t> byteUnit(std::string_view unit) {
+  static const std::map<std::string_view, int64_t> kUnits = {
+      {"", 1},
+      {"B", 1},
+      {"KB", 1000},
+      {"MB", 1000 * 1000},
+      {"GB", 1000 * 1000 * 1000},
+      {"TB", int64_t{1000} * 1000 * 1000 * 1000},
+      {"KiB", int64_t{1} << 10},
+      {"MiB", int64_t{1} << 20},
+      {"GiB", int64_t{1} << 30},
+      {"TiB", int64_t{1} << 40},
+  };
+  auto it = kUnits.find(unit);
+  if (it == kUnits.end()) return std::nullopt;
+  return it->second;
+}
+
+// A byte count as written: the number and the unit's multiplier. form names the caller's syntax.
+std::pair<Decimal, int64_t> splitBytes(std::string_view text, std::string_view form) {
+  std::string_view t = trim(text);
+  if (!t.empty() && t[0] == '-') invalid(form, text, "must not be negative");
+  auto [num, unit] = splitNumber(t);
+  auto d = toDecimal(num);
+  if (!d) invalid(form, text);
+  auto mult = byteUnit(unit);
+  if (!mult) invalid(form, text, "units are B, KB, MB, GB, TB, KiB, MiB, GiB, TiB");
+  return {*d, *mult};
+}
+
+std::optional<int64_t> durationUnit(std::string_view unit) {
+  static const std::map<std::string_view, int64_t> kUnits = {
+      {"ns", 1},
+      {"us", 1000},
+      {"\xC2\xB5s", 1000},  // µs (micro sign)
+      {"\xCE\xBCs", 1000},  // μs (Greek mu), as Go's time.ParseDuration also accepts
+      {"ms", 1000 * 1000},
+      {"s", 1000 * 1000 * 1000},
+      {"m", int64_t{60} * 1000 * 1000 * 1000},
+      {"h", int64_t{3600} * 1000 * 1000 * 1000},
+  };
+  auto it = kUnits.find(unit);
+  if (it == kUnits.end()) return std::nullopt;
+  return it->second;
+}
+
+// One "<number><unit>" term of a duration such as "1h30m"; advances t past it.
+int64_t durationTerm(std::string_view& t, std::string_view text) {
+  size_t i = 0;
+  while (i < t.size() && (isDigit(t[i]) || t[i] == '.')) ++i;
+  size_t j = i;
+  while (j < t.size() && !isDigit(t[j]) && t[j] != '.') ++j;
+  auto d = toDecimal(t.substr(0, i));
+  if (!d) invalid(kDurationForm, text);
+  std::string_view unit = t.substr(i, j - i);
+  if (unit.empty()) invalid(kDurationForm, text, "a number other than 0 needs a unit");
+  auto mult = durationUnit(unit);
+  if (!mult) invalid(kDurationForm, text, "units are ns, us, ms, s, m, h");
+  auto ns = scaled(*d, *mult);
+  if (!ns) invalid(kDurationForm, text, "too long");
+  t.remove_prefix(j);
+  return *ns;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Knob values, shared by the file reader and the overrides. Each throws std::invalid_argument.
+
+Bytes positiveBytes(const std::string& text) {
+  Bytes b = parseBytes(text);
+  if (b.v <= 0) invalid(kSizeForm, text, "must be greater than 0");
+  return b;
+}
+
+Duration positiveDuration(const std::string& text) {
+  Duration d = parseDuration(text);
+  if (d.v <= 0) invalid(kDurationForm, text, "must be greater than 0");
+  return d;
+}
+
+std::optional<Bytes> bytesOrOff(const std::string& text) {
+  if (trim(text) == "off") return std::nullopt;
+  try {
+    return parseBytes(text);
+  } catch (const std::invalid_argument&) {
+    invalid("expected a size such as 512MiB, 1GiB or off", text);
+  }
+}
+
+int64_t integerAtLeast(const std::string& text, int64_t min, std::string_view form) {
+  auto v = toInt(trim(text));
+  if (!v || *v < min) invalid(form, text);
+  return *v;
+}
+
+// GOGC / debug.SetGCPercent: a percentage >= 0, or off (-1).
+int64_t gcPercent(const std::string& text) {
+  if (trim(text) == "off") return -1;
+  return integerAtLeast(text, 0, "expected a whole percentage >= 0 such as 100, or off");
+}
+
+int64_t gomaxprocs(const std::string& text) {
+  return integerAtLeast(text, 1, "expected a whole number of Ps >= 1 such as 2 or 8");
+}
+
+uint64_t seedValue(const std::string& text) {
+  std::string_view t = trim(text);
+  uint64_t v = 0;
+  auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+  if (t.empty() || ec != std::errc() || p != t.data() + t.size()) {
+    invalid("expected a seed: a whole number >= 0 such as 42", text);
+  }
+  return v;
+}
+
+std::string goVersion(const std::string& text) {
+  std::string_view t = trim(text);
+  for (std::string_view v : kGoVersions) {
+    if (t == v) return std::string(t);
+  }
+  std::vector<std::string_view> known(kGoVersions.begin(), kGoVersions.end());
+  invalid("expected a Go version such as \"1.20\", one of " + joined(known), text);
+}
+
+std::string madvise(const std::string& text) {
+  std::string_view t = trim(text);
+  if (t != "auto" && t != "dontneed" && t != "free")
+    invalid("expected auto, dontneed or free", text);
+  return std::string(t);
+}
+
+std::string nonEmpty(const std::string& text) {
+  std::string_view t = trim(text);
+  if (t.empty()) invalid("expected a non-empty name", text);
+  return std::string(t);
+}
+
+// A knob settable from the file and from --set. path is the dotted key; alias its short form.
+struct Knob {
+  std::string_view path;
+  std::string_view alias;
+  std::function<void(Scenario&, const std::string&)> set;
+};
+
+const std::vector<Knob>& knobs() {
+  static const std::vector<Knob> kKnobs = {
+      {"runtime.go", "go",
+       [](Scenario& s, const std::string& v) { s.runtime.go_version = goVersion(v); }},
+      {"runtime.gogc", "gogc",
+       [](Scenario& s, const std::string& v) { s.runtime.gogc = gcPercent(v); }},
+      {"runtime.memory_limit", "memory_limit",
+       [](Scenario& s, const std::string& v) { s.runtime.memory_limit = bytesOrOff(v); }},
+      {"runtime.gomaxprocs", "gomaxprocs",
+       [](Scenario& s, const std::string& v) { s.runtime.gomaxprocs = gomaxprocs(v); }},
+      {"runtime.scavenger", "scavenger",
+       [](Scenario& s, const std::string& v) { s.runtime.scavenger = nonEmpty(v); }},
+      {"runtime.pacer", "pacer",
+       [](Scenario& s, const std::string& v) { s.runtime.pacer = nonEmpty(v); }},
+      {"runtime.madvise", "madvise",
+       [](Scenario& s, const std::string& v) { s.runtime.madvise = madvise(v); }},
+      {"runtime.godebug", "godebug",
+       [](Scenario& s, const std::string& v) { s.runtime.godebug = std::string(trim(v)); }},
+      {"machine.memory", "",
+       [](Scenario& s, const std::string& v) { s.machine.memory = positiveBytes(v); }},
+      {"machine.cgroup_limit", "",
+       [](Scenario& s, const std::string& v) {
+         auto b = bytesOrOff(v);
+         if (b && b->v <= 0) invalid(kSizeForm, v, "must be greater than 0, or off");
+         s.machine.cgroup_limit = b;
+       }},
+      {"machine.baseline_rss", "",
+       [](Scenario& s, const std::string& v) { s.machine.baseline_rss = parseBytes(v); }},
+      {"sample_every", "",
+       [](Scenario& s, const std::string& v) { s.sample_every = positiveDuration(v); }},
+      {"seed", "", [](Scenario& s, const std::string& v) { s.seed = seedValue(v); }},
+      {"name", "", [](Scenario& s, const std::string& v) { s.name = nonEmpty(v); }},
+  };
+  return kKnobs;
+}
+
+const Knob* findKnob(std::string_view key) {
+  for (const Knob& k : knobs()) {
+    if (k.path == key || (!k.alias.empty() && k.alias == key)) return &k;
+  }
+  return nullptr;
+}
+
+// The keys of the knobs under prefix ("runtime." -> go, gogc, ...).
+std::vector<std::string_view> knobKeys(std::string_view prefix) {
+  std::vector<std::string_view> keys;
+  for (const Knob& k : knobs()) {
+    std::string_view rest = k.path.substr(std::min(prefix.size(), k.path.size()));
+    if (k.path.starts_with(prefix) && rest.find('.') == std::string_view::npos)
+      keys.push_back(rest);
+  }
+  return keys;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The YAML reader
+
+// A value to read, where to blame it, and its dotted name for messages.
+struct Value {
+  YAML::Node node;
+  YAML::Node at;
+  std::string what;
+};
+
+std::string child(const std::string& parent, std::string_view key) {
+  return parent.empty() ? std::string(key) : parent + "." + std::string(key);
+}
+
+std::string kindOf(const YAML::Node& n) {
+  if (n.IsMap()) return "a map";
+  if (n.IsSequence()) return "a list";
+  if (n.IsScalar()) return inQuotes(n.Scalar());
+  return "nothing";
+}
+
+class Reader;
+
+// A step's kind, where the kind is written, and its value (the step itself for a bare step).
+struct StepParts {
+  std::string name;
+  YAML::Node nameAt;
+  Value body;
+};
+
+// The entries of one YAML map, checked against the allowed keys.
+class Fields {
+ public:
+  Fields(const Reader& r, const Value& map, std::vector<std::string_view> allowed);
+  std::optional<Value> get(std::string_view key) const;
+  Value require(std::string_view key, std::string_view example) const;
+  bool has(std::string_view key) const { return get(key).has_value(); }
+  const std::vector<std::pair<std::string, Value>>& entries() const { return entries_; }
+
+ private:
+  const Reader& r_;
+  Value map_;
+  std::vector<std::pair<std::string, Value>> entries_;
+};
+
+// What a name used by drop refers to.
+enum class Holder { Set, Slice };
+
+class Reader {
+ public:
+  explicit Reader(std::string file) : file_(std::move(file)) {}
+
+  Scenario scenario(const YAML::Node& doc);
+
+  [[noreturn]] void failAt(const YAML::Node& at, const std::string& msg) const {
+    YAML::Mark m = at.Mark();
+    if (m.is_null()) throw ScenarioError(file_, 1, 1, msg);
+    throw ScenarioError(file_, m.line + 1, m.column + 1, msg);
+  }
+  [[noreturn]] void fail(const Value& v, const std::string& msg) const {
+    failAt(v.at, v.what.empty() ? msg : v.what + ": " + msg);
+  }
+
+ private:
+  std::string text(const Value& v) const;
+  template <typename Parse>
+  auto parse(const Value& v, Parse p) const -> decltype(p(std::string()));
+  Fields fields(const Value& v, std::vector<std::string_view> allowed) const {
+    return Fields(*this, v, std::move(allowed));
+  }
+  std::pair<std::string, Value> single(const Value& v, std::vector<std::string_view> allowed,
+                                       std::string_view form) const;
+  std::vector<Value> items(const Value& v, std::string_view example) const;
+
+  double realIn(const Value& v, double lo, bool loOpen, double hi) const;
+  bool boolean(const Value& v) const;
+  void setKnob(const Value& v, std::string_view path, Scenario& s) const;
+  void knobs(const Value& v, std::string_view prefix, Scenario& s) const;
+
+  SizeDist sizeDist(const Value& v) const;
+  SizeDist choice(const Value& v) const;
+  SizeDist uniform(const Value& v) const;
+  SizeDist logNormalSize(const Value& v) const;
+  LifetimeDist lifetime(const Value& v) const;
+
+  StepParts stepParts(const Value& v) const;
+  Step step(const Value& v);
+  Step run(const Value& v);
+  AllocStream stream(const Value& v);
+  Step liveSet(const Value& v);
+  Step append(const Value& v);
+  Step drop(const Value& v);
+  Step idle(const Value& v);
+  Step setGcPercent(const Value& v);
+  Step setMemoryLimit(const Value& v);
+  Step goroutines(const Value& v);
+  void hold(const Value& where, const std::string& name, Holder h);
+
+  std::string file_;
+  std::map<std::string, Holder> holders_;  // live sets and slices created so far
+  int streams_ = 0;                        // allocation streams read so far
+};
+
+Fields::Fields(const Reader& r, const Value& map, std::vector<std::string_view> allowed)
+    : r_(r), map_(map) {
+  if (!map.node.IsMap()) {
+    r.fail(map, "expected a map with keys " + joined(allowed) + ", got " + kindOf(map.node));
+  }
+  for (auto it = map.node.begin(); it != map.node.end(); ++it) {
+    YAML::Node key = it->first;  // copies: it-> yields a temporary
+    if (!key.IsScalar()) r.failAt(key, "expected a plain key, got " + kindOf(key));
+    std::string k = key.Scalar();
+    bool ok = std::find(allowed.begin(), allowed.end(), k) != allowed.end();
+    std::string name = child(map.what, k);
+    if (!ok)
+      r.failAt(key, "unknown key " + inQuotes(name) + "; expected one of " + joined(allowed));
+    if (has(k)) r.failAt(key, "duplicate key " + inQuotes(name));
+    YAML::Node val = it->second;
+    entries_.emplace_back(k, Value{val, val.IsNull() ? key : val, name});
+  }
+}
+
+std::optional<Value> Fields::get(std::string_view key) const {
+  for (const auto& [k, v] : entries_) {
+    if (k == key) return v;
+  }
+  return std::nullopt;
+}
+
+Value Fields::require(std::string_view key, std::string_view example) const {
+  auto v = get(key);
+  if (!v) r_.fail(map_, "missing " + inQuotes(key) + ", e.g. " + std::string(example));
+  return *v;
+}
+
+std::string Reader::text(const Value& v) const {
+  if (!v.node.IsScalar()) fail(v, "expected a single value, got " + kindOf(v.node));
+  return v.node.Scalar();
+}
+
+// Runs a string parser on v's text, turning std::invalid_argument into a ScenarioError at v.
+template <typename Parse>
+auto Reader::parse(const Value& v, Parse p) const -> decltype(p(std::string())) {
+  std::string t = text(v);
+  try {
+    return p(t);
+  } catch (const std::invalid_argument& e) {
+    fail(v, e.what());
+  }
+}
+
+// A map with exactly one key among allowed, e.g. {exponential: 500ms}.
+std::pair<std::string, Value> Reader::single(const Value& v, std::vector<std::string_view> allowed,
+                                             std::string_view form) const {
+  if (!v.node.IsMap() || v.node.size() != 1) fail(v, std::string(form) + ", got " + kindOf(v.node));
+  Fields f = fields(v, std::move(allowed));
+  return f.entries().front();
+}
+
+std::vector<Value> Reader::items(const Value& v, std::string_view example) const {
+  if (!v.node.IsSequence()) {
+    fail(v, "expected a list, e.g. " + std::string(example) + ", got " + kindOf(v.node));
+  }
+  std::vector<Value> out;
+  for (size_t i = 0; i < v.node.size(); ++i) {
+    YAML::Node n = v.node[i];
+    out.push_back(Value{n, n.IsNull() ? v.at : n, v.what + "[" + std::to_string(i) + "]"});
+  }
+  return out;
+}
+
+// A number in (lo, hi] when loOpen, else [lo, hi]; hi may be infinite.
+double Reader::realIn(const Value& v, double lo, bool loOpen, double hi) const {
+  return parse(v, [&](const std::string& t) {
+    std::ostringstream form;
+    form << "expected a number " << (loOpen ? "> " : ">= ") << lo;
+    if (std::isfinite(hi)) form << " and <= " << hi;
+    auto x = toReal(trim(t));
+    if (!x || *x > hi || *x < lo || (loOpen && *x == lo)) invalid(form.str(), t);
+    return *x;
+  });
+}
+
+bool Reader::boolean(const Value& v) const {
+  return parse(v, [](const std::string& t) {
+    if (t == "true") return true;
+    if (t != "false") invalid("expected true or false", t);
+    return false;
+  });
+}
+
+void Reader::setKnob(const Value& v, std::string_view path, Scenario& s) const {
+  const Knob* k = findKnob(path);
+  parse(v, [&](const std::string& t) {
+    k->set(s, t);
+    return 0;
+  });
+}
+
+// Sets every knob in map v; prefix is "runtime." or "machine.".
+void Reader::knobs(const Value& v, std::string_view prefix, Scenario& s) const {
+  Fields f = fields(v, knobKeys(prefix));
+  for (const auto& [key, val] : f.entries()) setKnob(val, std::string(prefix) + key, s);
+}
+
+Scenario Reader::scenario(const YAML::Node& doc) {
+  Value root{doc, doc, ""};
+  if (!doc.IsMap())
+    fail(root, "expected a scenario: a map with name, about, runtime, machine, steps");
+  Fields f = fields(root, {"name", "about", "runtime", "machine", "sample_every", "seed", "steps"});
+  Scenario s;
+  s.name = std::filesystem::path(file_).stem().string();
+  for (std::string_view key : knobKeys("")) {
+    if (auto v = f.get(key)) setKnob(*v, key, s);
+  }
+  s.about = std::string(trim(text(f.require("about", "about: one line saying what this shows"))));
+  if (s.about.empty())
+    fail(f.require("about", ""), "expected one line saying what the scenario shows");
+  if (auto v = f.get("runtime")) knobs(*v, "runtime.", s);
+  if (auto v = f.get("machine")) knobs(*v, "machine.", s);
+  Value steps = f.require("steps", "steps: [gc]");
+  for (const Value& v : items(steps, "steps: [{idle: 1s}, gc]")) s.steps.push_back(step(v));
+  if (s.steps.empty()) fail(steps, "expected at least one step");
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Distributions
+
+SizeDist fixedSize(Bytes b) {
+  SizeDist d;
+  d.kind = SizeDist::Kind::Fixed;
+  d.fixed = b;
+  return d;
+}
+
+SizeDist Reader::sizeDist(const Value& v) const {
+  if (v.node.IsScalar()) return fixedSize(parse(v, positiveBytes));
+  auto [kind, body] = single(v, {"choice", "uniform", "lognormal"}, kSizeDistForm);
+  if (kind == "choice") return choice(body);
+  if (kind == "uniform") return uniform(body);
+  return logNormalSize(body);
+}
+
+SizeDist Reader::choice(const Value& v) const {
+  SizeDist d;
+  d.kind = SizeDist::Kind::Choice;
+  for (const Value& item : items(v, "[{size: 32B, weight: 4}, {size: 1KiB, weight: 1}]")) {
+    if (item.node.IsScalar()) {
+      d.choices.push_back(SizeChoice{parse(item, positiveBytes), 1.0});
+      continue;
+    }
+    Fields f = fields(item, {"size", "weight"});
+    SizeChoice c;
+    c.size = parse(f.require("size", "{size: 32B, weight: 1}"), positiveBytes);
+    if (auto w = f.get("weight")) c.weight = realIn(*w, 0, true, kInfinity);
+    d.choices.push_back(c);
+  }
+  if (d.choices.empty()) fail(v, "expected at least one size to choose from");
+  return d;
+}
+
+SizeDist Reader::uniform(const Value& v) const {
+  SizeDist d;
+  d.kind = SizeDist::Kind::Uniform;
+  if (v.node.IsSequence()) {
+    std::vector<Value> ends = items(v, "[64B, 1KiB]");
+    if (ends.size() != 2) fail(v, "expected two sizes [min, max], e.g. [64B, 1KiB]");
+    d.min = parse(ends[0], positiveBytes);
+    d.max = parse(ends[1], positiveBytes);
+  } else {
+    Fields f = fields(v, {"min", "max"});
+    d.min = parse(f.require("min", "{min: 64B, max: 1KiB}"), positiveBytes);
+    d.max = parse(f.require("max", "{min: 64B, max: 1KiB}"), positiveBytes);
+  }
+  if (d.min > d.max) fail(v, "expected min <= max");
+  return d;
+}
+
+SizeDist Reader::logNormalSize(const Value& v) const {
+  constexpr std::string_view kExample = "{median: 1KiB, sigma: 1.0}";
+  SizeDist d;
+  d.kind = SizeDist::Kind::LogNormal;
+  Fields f = fields(v, {"median", "sigma", "min", "max"});
+  d.median = parse(f.require("median", kExample), positiveBytes);
+  d.sigma = realIn(f.require("sigma", kExample), 0, false, kInfinity);
+  d.min = Bytes(1);
+  if (auto m = f.get("min")) d.min = parse(*m, positiveBytes);
+  if (auto m = f.get("max")) d.max = parse(*m, positiveBytes);
+  if (d.max.v > 0 && d.min > d.max) fail(v, "expected min <= max");
+  return d;
+}
+
+LifetimeDist zeroOrFixed(Duration d) {
+  LifetimeDist l;
+  l.kind = d.v == 0 ? LifetimeDist::Kind::Zero : LifetimeDist::Kind::Fixed;
+  l.fixed = d;
+  return l;
+}
+
+LifetimeDist Reader::lifetime(const Value& v) const {
+  if (v.node.IsScalar()) {
+    return parse(v, [](const std::string& t) {
+      if (trim(t) == "forever") return LifetimeDist{};
+      try {
+        return zeroOrFixed(parseDuration(t));
+      } catch (const std::invalid_argument&) {
+        invalid(kLifetimeForm, t);
+      }
+    });
+  }
+  auto [kind, body] = single(v, {"fixed", "exponential", "lognormal"}, kLifetimeForm);
+  if (kind == "fixed") return zeroOrFixed(parse(body, parseDuration));
+  LifetimeDist l;
+  if (kind == "exponential") {
+    l.kind = LifetimeDist::Kind::Exponential;
+    l.mean = parse(body, positiveDuration);
+    return l;
+  }
+  constexpr std::string_view kExample = "{median: 1s, sigma: 0.5}";
+  Fields f = fields(body, {"median", "sigma"});
+  l.kind = LifetimeDist::Kind::LogNormal;
+  l.median = parse(f.require("median", kExample), positiveDuration);
+  l.sigma = realIn(f.require("sigma", kExample), 0, false, kInfinity);
+  return l;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Steps
+
+struct StepKind {
+  std::string_view name;
+  std::string_view example;            // shown when the value is missing or wrong
+  Step (Reader::*read)(const Value&);  // nullptr: takes no value
+};
+
+constexpr std::string_view kStepNames =
+    "run, live_set, append, drop, drop_all, idle, gc, free_os_memory, set_gc_percent, "
+    "set_memory_limit, goroutines";
+
+Step bare(std::string_view name) {
+  if (name == "gc") return Step{"gc", GcStep{}, {}};
+  if (name == "free_os_memory") return Step{"free_os_memory", FreeOsMemoryStep{}, {}};
+  DropStep d;
+  d.all = true;
+  return Step{"drop_all", d, {}};
+}
+
+StepParts Reader::stepParts(const Value& v) const {
+  if (v.node.IsScalar()) return StepParts{v.node.Scalar(), v.node, v};
+  if (!v.node.IsMap() || v.node.size() != 1) {
+    fail(v, "expected a step: a map with one key (the step kind, one of " +
+                std::string(kStepNames) + ") or one of gc, free_os_memory, drop_all; got " +
+                kindOf(v.node));
+  }
+  auto it = v.node.begin();
+  YAML::Node key = it->first;
+  YAML::Node val = it->second;
+  std::string name = key.IsScalar() ? key.Scalar() : "";
+  return StepParts{name, key, Value{val, val.IsNull() ? key : val, v.what + "." + name}};
+}
+
+Step Reader::step(const Value& v) {
+  static const std::vector<StepKind> kKinds = {
+      {"run", "run: {for: 60s, alloc: [{rate: 100MB/s, size: 1KiB, lifetime: 1s}]}", &Reader::run},
+      {"live_set", "live_set: {name: cache, grow_to: 200MB, size: 1KiB}", &Reader::liveSet},
+      {"append", "append: {slice: s, add: 1MiB, times: 10}", &Reader::append},
+      {"drop", "drop: {set: cache, fraction: 0.5}", &Reader::drop},
+      {"drop_all", "drop_all", nullptr},
+      {"idle", "idle: 6m", &Reader::idle},
+      {"gc", "gc", nullptr},
+      {"free_os_memory", "free_os_memory", nullptr},
+      {"set_gc_percent", "set_gc_percent: 50 (or off)", &Reader::setGcPercent},
+      {"set_memory_limit", "set_memory_limit: 1GiB (or off)", &Reader::setMemoryLimit},
+      {"goroutines", "goroutines: {count: 1000, stack: 8KiB}", &Reader::goroutines},
+  };
+  auto [name, nameAt, body] = stepParts(v);
+  auto kind =
+      std::find_if(kKinds.begin(), kKinds.end(), [&](const StepKind& k) { return k.name == name; });
+  if (kind == kKinds.end()) {
+    failAt(nameAt, v.what + ": unknown step " + inQuotes(name) + "; expected one of " +
+                       std::string(kStepNames));
+  }
+  bool hasValue = !v.node.IsScalar() && !body.node.IsNull();
+  if (!kind->read && hasValue)
+    fail(body, "takes no value; write just " + std::string(kind->example));
+  if (kind->read && !hasValue) fail(body, "needs a value, e.g. " + std::string(kind->example));
+  Step s = kind->read ? (this->*(kind->read))(body) : bare(name);
+  YAML::Mark m = v.node.Mark();
+  s.pos = SourcePos{m.line + 1, m.column + 1};
+  return s;
+}
+
+void Reader::hold(const Value& where, const std::string& name, Holder h) {
+  auto [it, added] = holders_.emplace(name, h);
+  if (!added && it->second != h) {
+    fail(where, inQuotes(name) + " is already a " + (h == Holder::Set ? "slice" : "live set") +
+                    "; slices and live sets need different names");
+  }
+}
+
+Step Reader::run(const Value& v) {
+  Fields f = fields(v, {"for", "alloc"});
+  RunStep r;
+  r.duration = parse(f.require("for", "run: {for: 60s, alloc: [...]}"), positiveDuration);
+  if (auto a = f.get("alloc")) {
+    for (const Value& item : items(*a, "alloc: [{rate: 100MB/s, size: 1KiB, lifetime: 1s}]")) {
+      r.alloc.push_back(stream(item));
+    }
+  }
+  return Step{"run", r, {}};
+}
+
+AllocStream Reader::stream(const Value& v) {
+  Fields f = fields(v, {"name", "rate", "size", "lifetime", "set", "touch", "pointers", "total"});
+  AllocStream s;
+  s.name = "stream" + std::to_string(++streams_);
+  if (auto n = f.get("name")) s.name = parse(*n, nonEmpty);
+  Value rate = f.require("rate", "rate: 100MB/s");
+  s.bytes_per_second = parse(rate, parseRate);
+  if (s.bytes_per_second <= 0) fail(rate, std::string(kRateForm) + " (must be greater than 0)");
+  s.size = sizeDist(f.require("size", "size: 1KiB"));
+  if (auto set = f.get("set")) {
+    s.set = parse(*set, nonEmpty);
+    hold(*set, s.set, Holder::Set);
+    auto l = f.get("lifetime");
+    if (l && lifetime(*l).kind != LifetimeDist::Kind::Forever) {
+      fail(*l,
+           "a stream with a set keeps its objects until dropped; write lifetime: forever or "
+           "leave it out");
+    }
+  } else {
+    s.lifetime = lifetime(f.require("lifetime", "lifetime: {exponential: 500ms} (or set: NAME)"));
+  }
+  if (auto t = f.get("touch")) s.touch = realIn(*t, 0, false, 1);
+  if (auto p = f.get("pointers")) s.pointers = boolean(*p);
+  if (auto t = f.get("total")) s.total = parse(*t, positiveBytes);
+  YAML::Mark m = v.node.Mark();
+  s.pos = SourcePos{m.line + 1, m.column + 1};
+  return s;
+}
+
+Step Reader::liveSet(const Value& v) {
+  constexpr std::string_view kExample = "live_set: {name: cache, grow_to: 200MB, size: 1KiB}";
+  Fields f = fields(v, {"name", "grow_to", "size", "over", "touch", "pointers"});
+  LiveSetStep l;
+  Value name = f.require("name", kExample);
+  l.name = parse(name, nonEmpty);
+  hold(name, l.name, Holder::Set);
+  l.grow_to = parse(f.require("grow_to", kExample), positiveBytes);
+  l.size = sizeDist(f.require("size", kExample));
+  if (auto o = f.get("over")) l.over = parse(*o, parseDuration);
+  if (auto t = f.get("touch")) l.touch = realIn(*t, 0, false, 1);
+  if (auto p = f.get("pointers")) l.pointers = boolean(*p);
+  return Step{"live_set:" + l.name, l, {}};
+}
+
+Step Reader::append(const Value& v) {
+  constexpr std::string_view kExample = "append: {slice: s, add: 1MiB, times: 10}";
+  Fields f = fields(v, {"slice", "add", "times", "elem", "pointers"});
+  AppendStep a;
+  Value slice = f.require("slice", kExample);
+  a.slice = parse(slice, nonEmpty);
+  hold(slice, a.slice, Holder::Slice);
+  a.add = parse(f.require("add", kExample), positiveBytes);
+  if (auto t = f.get("times")) {
+    a.times = parse(*t, [](const std::string& s) {
+      return integerAtLeast(s, 1, "expected a whole number of appends >= 1");
+    });
+  }
+  if (auto e = f.get("elem")) a.elem = parse(*e, positiveBytes);
+  if (auto p = f.get("pointers")) a.pointers = boolean(*p);
+  return Step{"append:" + a.slice, a, {}};
+}
+
+Step Reader::drop(const Value& v) {
+  DropStep d;
+  std::optional<Value> set;
+  if (v.node.IsScalar()) {
+    if (trim(v.node.Scalar()) == "all") return bare("drop_all");
+    set = v;
+  } else {
+    Fields f = fields(v, {"set", "fraction", "all"});
+    auto all = f.get("all");
+    if (all && boolean(*all)) {
+      if (f.has("set") || f.has("fraction")) fail(v, "drop: {all: true} takes no set or fraction");
+      return bare("drop_all");
+    }
+    set = f.require("set", "drop: {set: cache, fraction: 0.5}");
+    if (auto fr = f.get("fraction")) d.fraction = realIn(*fr, 0, true, 1);
+  }
+  d.set = parse(*set, nonEmpty);
+  auto h = holders_.find(d.set);
+  if (h == holders_.end()) {
+    fail(*set, "no earlier step creates " + inQuotes(d.set) +
+                   "; expected the name of a live_set, an alloc stream's set or an append slice "
+                   "(or drop_all)");
+  }
+  if (h->second == Holder::Slice && d.fraction < 1) {
+    fail(v, inQuotes(d.set) + " is a slice (one object); expected fraction 1");
+  }
+  return Step{"drop:" + d.set, d, {}};
+}
+
+Step Reader::idle(const Value& v) { return Step{"idle", IdleStep{parse(v, positiveDuration)}, {}}; }
+
+Step Reader::setGcPercent(const Value& v) {
+  SetGcPercentStep g{parse(v, gcPercent)};
+  return Step{"set_gc_percent:" + std::string(trim(text(v))), g, {}};
+}
+
+Step Reader::setMemoryLimit(const Value& v) {
+  SetMemoryLimitStep m{parse(v, bytesOrOff)};
+  return Step{"set_memory_limit:" + std::string(trim(text(v))), m, {}};
+}
+
+Step Reader::goroutines(const Value& v) {
+  auto count = [](const std::string& t) {
+    return integerAtLeast(t, 0, "expected a whole number of goroutines >= 0 such as 1000");
+  };
+  GoroutinesStep g;
+  if (v.node.IsScalar()) {
+    g.count = parse(v, count);
+  } else {
+    Fields f = fields(v, {"count", "stack"});
+    g.count = parse(f.require("count", "goroutines: {count: 1000, stack: 8KiB}"), count);
+    if (auto s = f.get("stack")) g.stack = parse(*s, positiveBytes);
+  }
+  return Step{"goroutines:" + std::to_string(g.count), g, {}};
+}
+
+// ---------------------------------------------------------------------------------------------
+// --env
+
+constexpr std::array<std::string_view, 4> kEnvNames = {"GOGC", "GOMEMLIMIT", "GODEBUG",
+                                                       "GOMAXPROCS"};
+
+[[noreturn]] void envError(const std::string& msg) { throw ScenarioError("--env", 0, 0, msg); }
+
+// Go's GOMEMLIMIT syntax (runtime.parseByteCount): digits with an optional B/KiB/MiB/GiB/TiB.
+Bytes goByteCount(const std::string& text) {
+  static const std::array<std::pair<std::string_view, int>, 5> kSuffixes = {
+      {{"TiB", 40}, {"GiB", 30}, {"MiB", 20}, {"KiB", 10}, {"B", 0}}};
+  std::string_view t = text;
+  int shift = 0;
+  for (auto [suffix, s] : kSuffixes) {
+    if (t.ends_with(suffix)) {
+      t.remove_suffix(suffix.size());
+      shift = s;
+      break;
+    }
+  }
+  constexpr std::string_view kForm =
+      "expected a byte count such as 1073741824, 512MiB or 1GiB, or off";
+  bool digits = !t.empty() && std::all_of(t.begin(), t.end(), isDigit);
+  auto n = digits ? toInt(t) : std::nullopt;
+  if (!n) invalid(kForm, text);
+  int64_t out = 0;
+  if (__builtin_mul_overflow(*n, int64_t{1} << shift, &out)) invalid(kForm, text, "too large");
+  return Bytes(out);
+}
+
+void setEnv(Scenario& s, std::string_view name, const std::string& value) {
+  if (name == "GOGC") {
+    s.runtime.gogc = gcPercent(value);
+  } else if (name == "GOMEMLIMIT") {
+    s.runtime.memory_limit =
+        value == "off" ? std::nullopt : std::optional<Bytes>(goByteCount(value));
+  } else if (name == "GOMAXPROCS") {
+    s.runtime.gomaxprocs = gomaxprocs(value);
+  } else {
+    s.runtime.godebug += (s.runtime.godebug.empty() ? "" : ",") + value;
+  }
+}
+
+// The known NAME of "NAME=value", or empty.
+std::string_view envName(std::string_view piece) {
+  for (std::string_view n : kEnvNames) {
+    if (piece.size() > n.size() && piece.starts_with(n) && piece[n.size()] == '=') return n;
+  }
+  return {};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Unit parsers (public)
+
+}  // namespace
+
+Bytes parseBytes(const std::string& text) {
+  auto [d, unit] = splitBytes(text, kSizeForm);
+  auto b = scaled(d, unit);
+  if (!b) invalid(kSizeForm, text, "too large");
+  return Bytes(*b);
+}
+
+Duration parseDuration(const std::string& text) {
+  std::string_view t = trim(text);
+  if (t.empty()) invalid(kDurationForm, text);
+  if (t[0] == '-') invalid(kDurationForm, text, "must not be negative");
+  if (t == "0") return Duration(0);
+  int64_t total = 0;
+  while (!t.empty()) {
+    if (__builtin_add_overflow(total, durationTerm(t, text), &total)) {
+      invalid(kDurationForm, text, "too long");
+    }
+  }
+  return Duration(total);
+}
+
+double parseRate(const std::string& text) {
+  std::string_view t = trim(text);
+  size_t slash = t.rfind('/');
+  if (slash == std::string_view::npos) invalid(kRateForm, text);
+  std::string_view per = trim(t.substr(slash + 1));
+  double perSecond = per == "s" ? 1 : per == "ms" ? 1000 : 0;
+  if (perSecond == 0) invalid(kRateForm, text, "per s or per ms");
+  auto [d, unit] = splitBytes(t.substr(0, slash), kRateForm);
+  return d.value * static_cast<double>(unit) * perSecond;
+}
+
+Scenario parseScenario(const std::string& text, const std::string& path) {
+  YAML::Node doc;
+  try {
+    doc = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw ScenarioError(path, e.mark.line + 1, e.mark.column + 1, "malformed YAML: " + e.msg);
+  }
+  Reader reader(path);
+  Scenario s;
+  try {
+    s = reader.scenario(doc);
+  } catch (const YAML::Exception& e) {  // not expected: the reader checks node kinds first
+    throw ScenarioError(path, e.mark.line + 1, e.mark.column + 1, e.msg);
+  }
+  s.file = path;
+  return s;
+}
+
+Scenario loadScenario(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    throw ScenarioError(path, 0, 0,
+                        std::string("cannot read scenario file: ") + std::strerror(errno));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw ScenarioError(path, 0, 0, "cannot read scenario file");
+  return parseScenario(text.str(), path);
+}
+
+void applyEnv(Scenario& s, const std::string& env) {
+  std::string_view rest = env;
+  std::string_view last;  // name of the previous assignment
+  while (!rest.empty()) {
+    size_t comma = rest.find(',');
+    std::string_view piece = trim(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    if (piece.empty()) continue;
+    std::string_view name = envName(piece);
+    if (name.empty() && last != "GODEBUG") {
+      envError("expected NAME=VALUE with NAME one of GOGC, GOMEMLIMIT, GODEBUG, GOMAXPROCS, got " +
+               inQuotes(piece));
+    }
+    if (name.empty()) {  // a continuation of the previous GODEBUG value
+      s.runtime.godebug += "," + std::string(piece);
+      continue;
+    }
+    try {
+      setEnv(s, name, std::string(piece.substr(name.size() + 1)));
+    } catch (const std::invalid_argument& e) {
+      envError(std::string(name) + ": " + e.what());
+    }
+    last = name;
+  }
+}
+
+void applySet(Scenario& s, const std::string& assignment) {
+  size_t eq = assignment.find('=');
+  if (eq == std::string::npos) {
+    throw ScenarioError("--set", 0, 0, "expected key=value, got " + inQuotes(assignment));
+  }
+  std::string key(trim(std::string_view(assignment).substr(0, eq)));
+  std::string value(trim(std::string_view(assignment).substr(eq + 1)));
+  const Knob* k = findKnob(key);
+  if (!k) {
+    std::vector<std::string> names;
+    for (const Knob& kb : knobs()) {
+      names.push_back(std::string(kb.path) +
+                      (kb.alias.empty() ? "" : " (" + std::string(kb.alias) + ")"));
+    }
+    std::vector<std::string_view> views(names.begin(), names.end());
+    throw ScenarioError("--set", 0, 0,
+                        "unknown key " + inQuotes(key) + "; expected one of " + joined(views));
+  }
+  try {
+    k->set(s, value);
+  } catch (const std::invalid_argument& e) {
+    throw ScenarioError("--set", 0, 0, std::string(k->path) + ": " + e.what());
+  }
+}
+
+}  // namespace gomemsim

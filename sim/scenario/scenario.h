@@ -1,0 +1,188 @@
+// scenario: the workload and runtime knobs of one simulation, as read from a YAML file.
+//
+// Models: what a scenario file says, already checked and in units (bytes, nanoseconds):
+// runtime knobs (Go version, GOGC, GOMEMLIMIT, GOMAXPROCS, policies by name, seed), the machine,
+// the sample interval, and an ordered list of steps (allocation runs, live sets, append growth,
+// drops, idle, runtime.GC, debug.FreeOSMemory, debug.SetGCPercent, debug.SetMemoryLimit,
+// goroutine counts). Overrides (`--env GOGC=...`, `--set key=value`) are applied here too.
+// Does not model: anything about how the runtime executes it (see workload/ and engine/).
+//
+// Errors: every problem is reported as ScenarioError with file, line, column and the expected
+// form; the CLI turns it into exit status 2.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "units/units.h"
+
+namespace gomemsim {
+
+class ScenarioError : public std::runtime_error {
+ public:
+  ScenarioError(const std::string& file, int line, int column, const std::string& message)
+      : std::runtime_error(file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " +
+                           message),
+        file_(file), line_(line), column_(column) {}
+  const std::string& file() const { return file_; }
+  int line() const { return line_; }
+  int column() const { return column_; }
+
+ private:
+  std::string file_;
+  int line_;
+  int column_;
+};
+
+// Where in the scenario file a thing was written (1-based); 0 when it came from an override.
+struct SourcePos {
+  int line = 0;
+  int column = 0;
+};
+
+struct SizeChoice {
+  Bytes size;
+  double weight = 1.0;
+};
+
+// Object size distribution of an allocation stream.
+struct SizeDist {
+  enum class Kind { Fixed, Choice, Uniform, LogNormal };
+  Kind kind = Kind::Fixed;
+  Bytes fixed{0};                   // Fixed
+  std::vector<SizeChoice> choices;  // Choice (weights need not sum to 1)
+  Bytes min{0}, max{0};             // Uniform: inclusive bounds
+  Bytes median{0};                  // LogNormal: exp(mu) in bytes
+  double sigma = 0;                 // LogNormal: sigma of ln(size)
+  // LogNormal draws are clamped to [min, max] when max > 0; min defaults to 1 byte.
+};
+
+// How long an object stays reachable after it is allocated.
+struct LifetimeDist {
+  enum class Kind { Zero, Fixed, Exponential, LogNormal, Forever };
+  Kind kind = Kind::Forever;
+  Duration fixed{0};   // Fixed
+  Duration mean{0};    // Exponential mean
+  Duration median{0};  // LogNormal: exp(mu)
+  double sigma = 0;    // LogNormal
+};
+
+// A stream of allocations at a steady byte rate.
+struct AllocStream {
+  std::string name;         // for the heap profile bucket; defaults to "stream<N>"
+  double bytes_per_second = 0;
+  SizeDist size;
+  LifetimeDist lifetime;    // ignored (Forever) when set is non-empty
+  std::string set;          // if non-empty, objects are held by this named live set until dropped
+  double touch = 1.0;       // fraction of each object's bytes the program writes (0..1)
+  bool pointers = false;    // objects contain pointers (scan span class, mark/scan work)
+  std::optional<Bytes> total;  // stop this stream after this many bytes (optional)
+  SourcePos pos;
+};
+
+struct RunStep {
+  Duration duration{0};
+  std::vector<AllocStream> alloc;
+};
+
+// Grow named live set `name` to hold `grow_to` bytes of objects (requested sizes), allocated
+// evenly over `over` (0 = as fast as the allocator goes).
+struct LiveSetStep {
+  std::string name;
+  Bytes grow_to{0};
+  SizeDist size;
+  Duration over{0};
+  double touch = 1.0;
+  bool pointers = false;
+};
+
+// `times` appends of `add` bytes each to the slice named `slice`, with Go's growslice rule:
+// s = append(s, make([]byte, add)...). elem is the element size (1 for []byte).
+struct AppendStep {
+  std::string slice;
+  Bytes add{0};
+  int64_t times = 1;
+  Bytes elem{1};
+  bool pointers = false;
+};
+
+// A named live set or slice loses its references. fraction < 1 drops that random fraction of
+// its objects (a slice is one object, so only whole drops apply to it). all = every reference.
+struct DropStep {
+  std::string set;     // empty when all is true
+  double fraction = 1.0;
+  bool all = false;
+};
+
+struct IdleStep { Duration duration{0}; };
+struct GcStep {};
+struct FreeOsMemoryStep {};
+struct SetGcPercentStep { int64_t percent = 100; };  // -1 = off
+struct SetMemoryLimitStep { std::optional<Bytes> limit; };  // nullopt = off
+struct GoroutinesStep {
+  int64_t count = 0;     // number of goroutines alive from now on
+  Bytes stack{8192};     // stack size of each (runtime stacks are powers of two >= 2 KiB)
+};
+
+using StepBody = std::variant<RunStep, LiveSetStep, AppendStep, DropStep, IdleStep, GcStep,
+                              FreeOsMemoryStep, SetGcPercentStep, SetMemoryLimitStep,
+                              GoroutinesStep>;
+
+struct Step {
+  std::string label;  // what trace.csv's `step` column shows, e.g. "run", "drop:cache", "gc"
+  StepBody body;
+  SourcePos pos;
+};
+
+struct RuntimeKnobs {
+  std::string go_version = "1.19";     // "1.19", "1.16", ... (validated against known versions)
+  int64_t gogc = 100;                  // -1 = off
+  std::optional<Bytes> memory_limit;   // nullopt = off (math.MaxInt64)
+  int64_t gomaxprocs = 2;
+  std::string scavenger = "auto";      // policy name, "auto" = the Go version's own
+  std::string pacer = "auto";
+  std::string madvise = "auto";        // auto | dontneed | free
+  std::string godebug;                 // GODEBUG string as given (e.g. "madvdontneed=0")
+};
+
+struct MachineKnobs {
+  Bytes memory = GiB(24);
+  std::optional<Bytes> cgroup_limit;
+  Bytes baseline_rss{0};  // 0 = the runtime model's default for the Go version
+};
+
+struct Scenario {
+  std::string file;    // path it was read from
+  std::string name;
+  std::string about;
+  RuntimeKnobs runtime;
+  MachineKnobs machine;
+  Duration sample_every = Milliseconds(100);
+  uint64_t seed = 1;
+  std::vector<Step> steps;
+};
+
+// Reads and validates a scenario file. Throws ScenarioError.
+Scenario loadScenario(const std::string& path);
+// Same, from text (path is only used in messages).
+Scenario parseScenario(const std::string& text, const std::string& path);
+
+// `--env GOGC=off,GOMEMLIMIT=1GiB,GODEBUG=madvdontneed=1,GOMAXPROCS=4`: Go's own names and
+// value syntax. Throws ScenarioError with file "--env".
+void applyEnv(Scenario& s, const std::string& env);
+// `--set key=value`, key a dotted path such as runtime.gogc, machine.memory, seed,
+// sample_every, or a short alias (gogc, scavenger, madvise, go, gomaxprocs, memory_limit).
+// Throws ScenarioError with file "--set".
+void applySet(Scenario& s, const std::string& assignment);
+
+// Unit parsing, shared by the parser and the overrides. Throw std::invalid_argument with the
+// expected form in the message.
+Bytes parseBytes(const std::string& text);          // "64B", "32KiB", "1.5GiB", "100MB", "4096"
+Duration parseDuration(const std::string& text);    // "250ms", "5m", "1.5s", "2h", "10us", "0"
+double parseRate(const std::string& text);          // "100MB/s", "1GiB/s" -> bytes per second
+
+}  // namespace gomemsim

@@ -1,0 +1,60 @@
+#include "workload/workload.h"
+
+#include <gtest/gtest.h>
+
+namespace gomemsim {
+namespace {
+
+// The seed program at a tenth of its size: 100 appends of 10 MiB to a []byte. Real Go 1.19
+// (../shared/realgo/seed_example/events.csv) ends with cap 1137893376 after 18 growths.
+TEST(Growslice, SeedProgramAtOneTenthMatchesRealGo119) {
+  const auto& classes = SizeClassTable::forVersion("1.19");
+  int64_t len = 0, cap = 0, grows = 0;
+  for (int i = 0; i < 100; ++i) {
+    const int64_t newLen = len + (10 << 20);
+    if (newLen > cap) {
+      cap = roundedCap(growslice118(cap, newLen), Bytes(1), classes);
+      ++grows;
+    }
+    len = newLen;
+  }
+  EXPECT_EQ(len, 1048576000);
+  EXPECT_EQ(cap, 1137893376);
+  EXPECT_EQ(grows, 18);
+}
+
+TEST(Growslice, OldRuleDiffers) {
+  EXPECT_EQ(growslice117(2000, 2001), 2500);
+  EXPECT_EQ(growslice118(2000, 2001), 2000 + (2000 + 768) / 4);
+  EXPECT_EQ(growslice118(100, 150), 200);
+  EXPECT_EQ(growslice118(100, 500), 500);
+}
+
+TEST(Draws, DeterministicAndWithinBounds) {
+  Rng a(7), b(7);
+  SizeDist u;
+  u.kind = SizeDist::Kind::Uniform;
+  u.min = Bytes(10);
+  u.max = Bytes(20);
+  for (int i = 0; i < 1000; ++i) {
+    const Bytes x = drawSize(u, a);
+    EXPECT_EQ(x, drawSize(u, b));
+    EXPECT_GE(x.v, 10);
+    EXPECT_LE(x.v, 20);
+  }
+  LifetimeDist e;
+  e.kind = LifetimeDist::Kind::Exponential;
+  e.mean = Milliseconds(500);
+  double sum = 0;
+  for (int i = 0; i < 100000; ++i) sum += static_cast<double>(drawLifetime(e, a).v);
+  EXPECT_NEAR(sum / 100000 / 1e6, 500, 10);
+  SizeDist c;
+  c.kind = SizeDist::Kind::Choice;
+  c.choices = {{Bytes(32), 3}, {Bytes(64), 1}};
+  int small = 0;
+  for (int i = 0; i < 40000; ++i) small += drawSize(c, a).v == 32;
+  EXPECT_NEAR(small / 40000.0, 0.75, 0.01);
+}
+
+}  // namespace
+}  // namespace gomemsim

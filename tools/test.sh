@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs what is needed (if missing), builds, and runs every test: the release build, then the
+# same tests under AddressSanitizer and UndefinedBehaviorSanitizer. Used by .ci/run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tools/setup.sh
+jobs=$(nproc)
+for preset in release sanitize; do
+  echo "== $preset build"
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset" -j"$jobs"
+  echo "== $preset tests"
+  ctest --preset "$preset" -j"$jobs"
+done
