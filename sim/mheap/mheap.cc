@@ -232,10 +232,10 @@ uint32_t MHeap::allocSpan(Pages npages, int spc) {
   s.spanClass = spc;
   const int sizeclass = spc >> 1;
   if (sizeclass == 0) {
-    s.elemsize = static_cast<int32_t>(std::min<int64_t>(toBytes(npages).v, INT32_MAX));
+    s.elemsize = toBytes(npages).v;
     s.nelems = 1;
   } else {
-    s.elemsize = static_cast<int32_t>(classes_.cls(sizeclass).size);
+    s.elemsize = classes_.cls(sizeclass).size;
     s.nelems = static_cast<int32_t>(classes_.cls(sizeclass).objects);
   }
   s.allocCount = 0;

@@ -50,7 +50,7 @@ struct Span {
   int64_t startPage = 0;
   int32_t npages = 0;
   int32_t spanClass = 0;  // sizeclass << 1 | noscan (mheap.go: spanClass)
-  int32_t elemsize = 0;
+  int64_t elemsize = 0;  // slot size; a large object's whole span
   int32_t nelems = 0;
   int32_t allocCount = 0;
   int32_t freeindex = 0;

@@ -327,6 +327,10 @@ void Runtime::runScavenger(SimTime t) {
 void Runtime::gc() {
   // runtime.GC: wait for the current cycle, then a full cycle, then all sweeping.
   while (mark_.active) advanceTo(SimTime(std::min(nextEvent().ns, now_.ns + 1000000000)), 0);
+  // The mark starts after what the program did just before the call (a drop at this instant
+  // has death tick tickOf(now)+1): start at the next tick boundary, ~65 us, about what the
+  // sweep-termination stop-the-world takes.
+  advanceTo(SimTime(((now_.ns >> kDeathTickShift) + 1) << kDeathTickShift), 0);
   startCycle(true);
   while (mark_.active) advanceTo(nextEvent(), 0);
   heap_->finishSweep();
