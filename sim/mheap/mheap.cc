@@ -93,7 +93,8 @@ ObjectRef MHeap::mallocTiny(int p, Bytes size, DeathTick death) {
 
 ObjectRef MHeap::mallocLarge(Bytes size, bool noscan, DeathTick death, Bytes touch) {
   const Pages npages = pagesFor(size);
-  deductSweepCredit(toBytes(npages).v);
+  // mcache.allocLarge: the reclaim in mheap.alloc already swept npages' worth.
+  deductSweepCredit(toBytes(npages).v, npages.v);
   const int spc = noscan ? 1 : 0;
   const uint32_t id = allocSpan(npages, spc);
   // mcache.allocLarge: put the span on the full swept list so the sweeper finds it.
@@ -178,7 +179,7 @@ void MHeap::pushSwept(uint32_t id) {
 uint32_t MHeap::cacheSpan(int spc) {
   const int sizeclass = spc >> 1;
   const int64_t spanBytes = classes_.cls(sizeclass).npages * kPageSize;
-  deductSweepCredit(spanBytes);
+  deductSweepCredit(spanBytes, 0);
   CentralLists& cl = central_[static_cast<size_t>(spc)];
   while (!cl.partialSwept.empty()) {
     const uint32_t id = cl.partialSwept.front();
@@ -302,7 +303,7 @@ bool MHeap::sweep(uint32_t id, bool preserve) {
       pushSwept(id);
     }
   }
-  if (wasUnswept && --unswept_ == 0) hooks_.sweepDone();
+  if (wasUnswept && --unswept_ == 0 && !flipping_) hooks_.sweepDone();
   return freed;
 }
 
@@ -353,11 +354,12 @@ void MHeap::reclaim(int64_t npages) {
   }
 }
 
-void MHeap::deductSweepCredit(int64_t spanBytes) {
+void MHeap::deductSweepCredit(int64_t spanBytes, int64_t callerSweepPages) {
   // mgcsweep.go: deductSweepCredit — sweep pages in proportion to the bytes allocated.
   if (sweepPagesPerByte_ == 0) return;
   const int64_t newHeapLive = heapLive_ - sweepHeapLiveBasis_ + spanBytes;
-  const int64_t pagesTarget = static_cast<int64_t>(sweepPagesPerByte_ * static_cast<double>(newHeapLive));
+  const int64_t pagesTarget =
+      static_cast<int64_t>(sweepPagesPerByte_ * static_cast<double>(newHeapLive)) - callerSweepPages;
   while (pagesTarget > sweepStats_.pagesSwept - pagesSweptBasis_) {
     if (!sweepOne()) {
       sweepPagesPerByte_ = 0;
@@ -438,7 +440,9 @@ void MHeap::startSweepCycle(DeathTick markTick, Bytes heapMarked) {
   sweepClassIndex_ = 0;
   sweepStats_ = SweepStats{};
   heapLive_ = heapMarked.v;  // gcController.resetLive
+  flipping_ = true;
   releaseAllCaches();
+  flipping_ = false;
   if (unswept_ == 0) hooks_.sweepDone();
 }
 

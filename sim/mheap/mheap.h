@@ -155,7 +155,7 @@ class MHeap {
   // sweep one span: frees dead slots; returns true if the span went back to the page heap.
   // preserve: the caller keeps the span (cacheSpan) even if it is empty.
   bool sweep(uint32_t id, bool preserve);
-  void deductSweepCredit(int64_t spanBytes);
+  void deductSweepCredit(int64_t spanBytes, int64_t callerSweepPages);
   void reclaim(int64_t npages);
   void uncacheSpan(uint32_t id);
   int32_t nextFreeIndex(Span& s);
@@ -177,6 +177,7 @@ class MHeap {
   uint32_t sweepgen_ = 2;
   DeathTick markTick_ = 0;             // the mark the current sweep cycle belongs to
   int64_t unswept_ = 0;
+  bool flipping_ = false;              // startSweepCycle in progress: report sweepDone once, after
   double sweepPagesPerByte_ = 0;
   int64_t sweepHeapLiveBasis_ = 0;
   int64_t pagesSweptBasis_ = 0;

@@ -70,7 +70,7 @@ class Go119Pacer : public Pacer {
     const int64_t marked = in_.heapMarked.v;
     if (marked >= g) return Bytes(g);
     int64_t minTrigger = marked + (g - marked) / kTriggerRatioDen * kMinTriggerNum;
-    minTrigger = std::max(minTrigger, sweepDistMinTrigger_);
+    if (!memoryLimited(lim)) minTrigger = std::max(minTrigger, sweepDistMinTrigger_);
     int64_t maxTrigger = marked + (g - marked) / kTriggerRatioDen * kMaxTriggerNum;
     if (g > kDefaultHeapMinimum && g - kDefaultHeapMinimum > maxTrigger) maxTrigger = g - kDefaultHeapMinimum;
     maxTrigger = std::max(maxTrigger, minTrigger);
@@ -96,18 +96,21 @@ class Go119Pacer : public Pacer {
     const int64_t marked = in_.heapMarked.v;
     if (nonHeap + overage >= limit) return marked;
     int64_t goal = limit - (nonHeap + overage);
-    goal = goal > kMemoryLimitHeadroom ? goal - kMemoryLimitHeadroom : 0;
+    // Go 1.19: a goal too small to keep the headroom becomes the headroom itself.
+    goal = (goal < kMemoryLimitHeadroom || goal - kMemoryLimitHeadroom < kMemoryLimitHeadroom)
+               ? kMemoryLimitHeadroom : goal - kMemoryLimitHeadroom;
     return std::max(goal, marked);
   }
+  bool memoryLimited(const PacerLimitInputs& lim) const { return memoryLimitGoal(lim) < gcPercentGoal_; }
   int64_t goal(const PacerLimitInputs& lim) const {
     // heapGoalInternal: min of the two goals; the sweep distance and minimum runway apply only
-    // when the GOGC goal is the smaller one.
+    // when the GOGC goal is the smaller one, the runway only once a cycle has been triggered.
     const int64_t ml = memoryLimitGoal(lim);
     int64_t g = gcPercentGoal_;
     if (ml < g) return ml;
     if (g == kNoGoal) return g;
     g = std::max(g, sweepDistMinTrigger_);
-    g = std::max(g, triggered_ + kMinRunway);
+    if (triggered_ != kNoGoal) g = std::max(g, triggered_ + kMinRunway);
     return g;
   }
 
@@ -118,7 +121,7 @@ class Go119Pacer : public Pacer {
   int64_t gcPercentGoal_ = kDefaultHeapMinimum;
   int64_t runway_ = 0;
   int64_t sweepDistMinTrigger_ = 0;
-  int64_t triggered_ = 0;
+  int64_t triggered_ = kNoGoal;  // ^uint64(0) until a cycle is triggered
   double consMark_ = 0;
   PiController consMarkController_{0.9, 4.0, 1000, -1000, 1000};  // go1.19 mgcpacer.go init
 };

@@ -39,8 +39,8 @@ class Background119 : public ScavengerPolicy {
     int64_t goal = static_cast<int64_t>(static_cast<double>(p.lastHeapInUse.v) * ratio);
     goal += static_cast<int64_t>(static_cast<double>(goal) * kRetainExtraPercent / 100);
     goal = (goal + kPhysPage - 1) / kPhysPage * kPhysPage;
-    // Within a physical page of the goal (or under it): nothing to do.
-    if (p.heapRetained.v <= goal + kPhysPage) goal = kNoGoal;
+    // Under the goal or within a physical page of it: nothing to do.
+    if (p.heapRetained.v <= goal || p.heapRetained.v - goal < kPhysPage) goal = kNoGoal;
     gcPercentGoal_ = goal;
   }
 

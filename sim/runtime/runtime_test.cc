@@ -1,0 +1,235 @@
+// Behavioural tests of the assembled runtime model (sim/runtime) through its facade: when GCs
+// happen (heap trigger, runtime.GC, sysmon's forced GC, GOGC=off), what they free, what RSS does,
+// and the identities every snapshot must satisfy. Default config: Go 1.19, GOGC=100,
+// GOMAXPROCS=2, MADV_DONTNEED.
+#include "runtime/runtime.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace gomemsim {
+namespace {
+
+constexpr DeathTick kHeld = kTagBase + 1;
+
+void expectSnapshotIdentities(const MemSnapshot& s) {
+  EXPECT_EQ(s.heapSys, s.heapInuse + s.heapIdle);
+  EXPECT_LE(s.heapReleased, s.heapIdle);
+  EXPECT_EQ(s.heapSys.v % MiB(4).v, 0) << "the heap grows in 4 MiB steps";
+  EXPECT_LE(s.heapAlloc, s.heapInuse);
+  for (const Bytes b : {s.reachable, s.unsweptGarbage, s.spanFree, s.retainedFree, s.lazyFree,
+                        s.stackInuse, s.runtimeOverhead, s.baseline})
+    EXPECT_GE(b.v, 0);
+  EXPECT_EQ(s.reachable + s.unsweptGarbage + s.spanFree + s.retainedFree + s.lazyFree + s.stackInuse +
+                s.runtimeOverhead + s.baseline,
+            s.rss);
+}
+
+// n objects of `size` with pointers on P0, fully written.
+std::vector<ObjectRef> allocate(Runtime& rt, int n, Bytes size, DeathTick death) {
+  std::vector<ObjectRef> out;
+  out.reserve(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) out.push_back(rt.malloc(0, size, true, death, size, 0));
+  return out;
+}
+
+TEST(RuntimeModel, FirstGcStartsExactlyWhenHeapLiveReachesTheTrigger) {
+  const SizeClassTable& classes = SizeClassTable::forVersion("1.19");
+  const SizeClass& c = classes.cls(classes.classFor(1024));
+  ASSERT_EQ(c.npages, 1);
+  ASSERT_EQ(c.objects, 8);
+  Runtime rt(RuntimeConfig{});
+  EXPECT_EQ(rt.snapshot().trigger.v, 3997696);
+  EXPECT_EQ(rt.snapshot().heapGoal, MiB(4));
+  // heapLive moves a span (8 KiB) per refill; the trigger 3997696 = 488 spans. The 3897th
+  // object opens span 488.
+  allocate(rt, 3896, KiB(1), kForever);
+  MemSnapshot s = rt.snapshot();
+  EXPECT_EQ(s.heapLive.v, 487 * kPageSize);
+  EXPECT_FALSE(s.inMark);
+  EXPECT_EQ(s.numGc, 0);
+  allocate(rt, 1, KiB(1), kForever);
+  s = rt.snapshot();
+  EXPECT_EQ(s.heapLive.v, 488 * kPageSize);
+  EXPECT_TRUE(s.inMark);
+  expectSnapshotIdentities(s);
+  // The mark finishes in simulated time; everything is live.
+  rt.advanceTo(SimTime(Seconds(1).v), 1.0);
+  s = rt.snapshot();
+  EXPECT_EQ(s.numGc, 1);
+  EXPECT_FALSE(s.inMark);
+  EXPECT_EQ(s.heapMarked.v, 3897 * 1024);
+  expectSnapshotIdentities(s);
+}
+
+TEST(RuntimeModel, DroppedObjectsAreFreedByRuntimeGcAndRssFallsOnlyWithFreeOSMemory) {
+  Runtime rt(RuntimeConfig{});
+  const auto objs = allocate(rt, 2048, KiB(1), kHeld);  // 256 spans: 2 MiB, below the trigger
+  MemSnapshot s = rt.snapshot();
+  EXPECT_EQ(s.heapAlloc, MiB(2));
+  EXPECT_EQ(s.heapInuse, MiB(2));
+  EXPECT_EQ(s.heapSys, MiB(4));
+  EXPECT_EQ(s.heapReleased, MiB(2)) << "fresh heap memory counts as released";
+  EXPECT_EQ(rt.osResident(), MiB(2));
+  expectSnapshotIdentities(s);
+
+  rt.advanceTo(SimTime(Seconds(1).v), 1.0);
+  for (const auto& o : objs) rt.setDeath(o, tickOf(rt.now()));  // drop every reference
+  rt.advanceTo(SimTime(Seconds(60).v), 1.0);
+  s = rt.snapshot();
+  EXPECT_EQ(s.numGc, 0) << "dropping references starts no GC";
+  EXPECT_FALSE(s.inMark);
+  EXPECT_EQ(s.heapAlloc, MiB(2));
+  EXPECT_EQ(s.reachable.v, 0);
+  EXPECT_EQ(s.unsweptGarbage, MiB(2));
+  expectSnapshotIdentities(s);
+  const Bytes rssBefore = s.rss;
+
+  rt.gc();
+  s = rt.snapshot();
+  EXPECT_EQ(s.numGc, 1);
+  EXPECT_EQ(s.numForcedGc, 1);
+  EXPECT_EQ(s.heapAlloc.v, 0);
+  EXPECT_EQ(s.heapObjects, 0);
+  EXPECT_EQ(s.heapInuse.v, 0);
+  EXPECT_EQ(s.heapIdle, MiB(4));
+  EXPECT_EQ(s.heapReleased, MiB(2));
+  EXPECT_EQ(s.retainedFree, MiB(2));
+  EXPECT_EQ(s.rss, rssBefore) << "freed pages stay resident until scavenged";
+  EXPECT_EQ(rt.osResident(), MiB(2));
+  expectSnapshotIdentities(s);
+
+  rt.freeOSMemory();
+  s = rt.snapshot();
+  EXPECT_EQ(s.numGc, 2);
+  EXPECT_EQ(s.heapReleased, s.heapIdle);
+  EXPECT_EQ(s.heapReleased, MiB(4));
+  EXPECT_EQ(s.releasedForced, MiB(2));
+  EXPECT_EQ(rt.osResident().v, 0);
+  EXPECT_EQ(s.rss, rssBefore - MiB(2));
+  EXPECT_EQ(s.retainedFree.v, 0);
+  expectSnapshotIdentities(s);
+}
+
+TEST(RuntimeModel, IdleProgramGetsAForcedGcEveryTwoMinutes) {
+  Runtime rt(RuntimeConfig{});
+  allocate(rt, 100, KiB(1), kForever);
+  rt.gc();
+  const SimTime end = rt.now();
+  EXPECT_EQ(rt.snapshot().numGc, 1);
+  rt.advanceTo(end + Seconds(120), 0);
+  EXPECT_EQ(rt.snapshot().numGc, 1) << "forcegcperiod is exceeded only after 120 s";
+  rt.advanceTo(end + Seconds(121), 0);
+  MemSnapshot s = rt.snapshot();
+  EXPECT_EQ(s.numGc, 2);
+  EXPECT_EQ(s.numForcedGc, 1) << "sysmon's GC is not a user-forced GC";
+  rt.advanceTo(end + Seconds(240), 0);
+  EXPECT_EQ(rt.snapshot().numGc, 2);
+  rt.advanceTo(end + Seconds(242), 0);
+  EXPECT_EQ(rt.snapshot().numGc, 3);
+  expectSnapshotIdentities(rt.snapshot());
+}
+
+TEST(RuntimeModel, GogcOffNeverCollectsByItself) {
+  RuntimeConfig cfg;
+  cfg.gogc = -1;
+  Runtime rt(cfg);
+  for (int i = 0; i < 16; ++i) {
+    allocate(rt, 1024, KiB(1), deathTickFor(rt.now(), Milliseconds(1)));
+    rt.advanceTo(rt.now() + Milliseconds(10), 1.0);
+  }
+  MemSnapshot s = rt.snapshot();
+  EXPECT_EQ(s.heapAlloc, MiB(16));
+  EXPECT_EQ(s.numGc, 0);
+  EXPECT_FALSE(s.inMark);
+  EXPECT_EQ(s.heapGoal.v, 0) << "no goal is reported as 0";
+  rt.advanceTo(rt.now() + Seconds(600), 0);
+  EXPECT_EQ(rt.snapshot().numGc, 0) << "no forced periodic GC with GOGC=off";
+  rt.gc();  // runtime.GC still works
+  s = rt.snapshot();
+  EXPECT_EQ(s.numGc, 1);
+  EXPECT_EQ(s.heapAlloc.v, 0);
+  rt.advanceTo(rt.now() + Seconds(600), 0);
+  EXPECT_EQ(rt.snapshot().numGc, 1);
+  expectSnapshotIdentities(rt.snapshot());
+}
+
+TEST(RuntimeModel, GogcOffWithAMemoryLimitCollectsBeforeTheLimit) {
+  RuntimeConfig cfg;
+  cfg.gogc = -1;
+  cfg.memoryLimit = MiB(32);
+  Runtime rt(cfg);
+  Bytes liveAtFirstGc{-1};
+  for (int i = 0; i < 8 * 8192 && liveAtFirstGc.v < 0; ++i) {
+    rt.malloc(0, KiB(1), true, deathTickFor(rt.now(), Microseconds(100)), KiB(1), 0);
+    if (i % 8 == 7) {
+      rt.advanceTo(rt.now() + Microseconds(20), 1.0);
+      const MemSnapshot s = rt.snapshot();
+      if (s.inMark || s.numGc > 0) liveAtFirstGc = s.heapLive;
+    }
+  }
+  ASSERT_GE(liveAtFirstGc.v, 0) << "64 MiB allocated against a 32 MiB limit without a GC";
+  // The memory-limit goal is 32 MiB - non-heap - 1 MiB; the trigger sits 70-95 % of the way.
+  EXPECT_LT(liveAtFirstGc, MiB(31));
+  EXPECT_GT(liveAtFirstGc, MiB(16));
+}
+
+TEST(RuntimeModel, SnapshotIdentitiesHoldThroughGcCycles) {
+  Runtime rt(RuntimeConfig{});
+  expectSnapshotIdentities(rt.snapshot());
+  bool sawMark = false, sawUnswept = false;
+  for (int step = 0; step < 400; ++step) {
+    for (int i = 0; i < 64; ++i) {
+      const int k = step * 64 + i;
+      const Duration life = k % 10 == 0 ? Seconds(3600) : Milliseconds(1 + k % 40);
+      const DeathTick d = deathTickFor(rt.now(), life);
+      rt.malloc(k % 2, Bytes(8), false, d, Bytes(8), 0);    // tiny
+      rt.malloc(k % 2, Bytes(48), true, d, Bytes(48), 1);
+      rt.malloc(k % 2, Bytes(1000), k % 3 == 0, d, Bytes(1000), 2);
+      if (k % 16 == 0) rt.malloc(k % 2, Bytes(40000), false, d, Bytes(40000), 3);  // large
+    }
+    rt.advanceTo(rt.now() + Milliseconds(2), 1.0);
+    const MemSnapshot s = rt.snapshot();
+    sawMark |= s.inMark;
+    sawUnswept |= s.unsweptGarbage.v > 0;
+    expectSnapshotIdentities(s);
+    if (HasFailure()) return;
+  }
+  EXPECT_TRUE(sawMark);
+  EXPECT_TRUE(sawUnswept);
+  EXPECT_GT(rt.snapshot().numGc, 3);
+  rt.gc();
+  expectSnapshotIdentities(rt.snapshot());
+  rt.freeOSMemory();
+  const MemSnapshot s = rt.snapshot();
+  expectSnapshotIdentities(s);
+  EXPECT_EQ(s.heapReleased, s.heapIdle);
+  EXPECT_EQ(s.retainedFree.v, 0);
+}
+
+TEST(RuntimeModel, WithMadvFreeReleasedPagesStayInRssAsLazyFree) {
+  RuntimeConfig cfg;
+  cfg.madvise = MadviseMode::Free;
+  Runtime rt(cfg);
+  const auto objs = allocate(rt, 2048, KiB(1), kHeld);
+  rt.advanceTo(SimTime(Seconds(1).v), 1.0);
+  for (const auto& o : objs) rt.setDeath(o, tickOf(rt.now()));
+  const Bytes rssBefore = rt.snapshot().rss;
+  rt.freeOSMemory();
+  MemSnapshot s = rt.snapshot();
+  EXPECT_EQ(s.heapReleased, MiB(4));
+  EXPECT_EQ(s.lazyFree, MiB(2));
+  EXPECT_EQ(s.rss, rssBefore) << "MADV_FREE pages stay resident until the kernel needs them";
+  expectSnapshotIdentities(s);
+  // Reusing part of the released memory: the written pages stop being LazyFree.
+  allocate(rt, 256, KiB(1), kForever);  // 32 spans, zeroed whole (dirty pages)
+  s = rt.snapshot();
+  EXPECT_EQ(s.lazyFree, MiB(2) - KiB(256));
+  EXPECT_EQ(s.rss, rssBefore);
+  expectSnapshotIdentities(s);
+}
+
+}  // namespace
+}  // namespace gomemsim
