@@ -366,6 +366,22 @@ TEST(MHeap, SweepDoneFiresOncePerCycleWhenOnlyCachedSpansAreLeft) {
   EXPECT_EQ(r.hooks.sweepDoneCalls, 1);
 }
 
+TEST(MHeap, SweepDoneFiresEvenWhenThereIsNothingToSweep) {
+  Rig r;
+  r.heap.startSweepCycle(1, Bytes(0));  // an empty heap
+  EXPECT_TRUE(r.heap.isSweepDone());
+  EXPECT_EQ(r.hooks.sweepDoneCalls, 1);
+  // A heap whose spans are all on the central lists and all survive.
+  const int c32 = r.cls(32, 1, 256);
+  for (int i = 0; i < 300; ++i) r.heap.mallocSmall(0, c32, true, kForever, Bytes(32));
+  r.heap.releaseAllCaches();
+  r.heap.startSweepCycle(2, Bytes(300 * 32));
+  EXPECT_EQ(r.hooks.sweepDoneCalls, 1) << "two spans are still unswept";
+  r.heap.finishSweep();
+  EXPECT_EQ(r.hooks.sweepDoneCalls, 2);
+  EXPECT_EQ(r.heap.heapAlloc().v, 300 * 32);
+}
+
 TEST(MHeap, ProportionalSweepSweepsOnePagePerPacedBytes) {
   Rig r;
   const int c32 = r.cls(32, 1, 256);

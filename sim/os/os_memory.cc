@@ -62,4 +62,10 @@ Bytes OsMemory::residentIn(Bytes addr, Bytes len) const {
   return Bytes(resident_.count(first, end - first) * kOsPageSize);
 }
 
+Bytes OsMemory::lazyFreeIn(Bytes addr, Bytes len) const {
+  const int64_t first = addr.v / kOsPageSize;
+  const int64_t end = (addr.v + len.v + kOsPageSize - 1) / kOsPageSize;
+  return Bytes(lazy_.count(first, end - first) * kOsPageSize);
+}
+
 }  // namespace gomemsim

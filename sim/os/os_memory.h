@@ -51,6 +51,7 @@ class OsMemory {
   Bytes resident() const { return Bytes(residentPages_ * kOsPageSize); }  // incl. LazyFree
   Bytes lazyFree() const { return Bytes(lazyFreePages_ * kOsPageSize); }
   Bytes residentIn(Bytes addr, Bytes len) const;
+  Bytes lazyFreeIn(Bytes addr, Bytes len) const;
 
  private:
   void touchRange(int64_t first, int64_t n);

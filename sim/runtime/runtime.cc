@@ -425,9 +425,11 @@ MemSnapshot Runtime::snapshot() {
   s.lazyFree = os_.lazyFree();
   int64_t freeResident = 0;
   pages_.forEachFreeRun([&](PageRun r) {
-    freeResident += os_.residentIn(toBytes(Pages(r.base)), toBytes(Pages(r.npages))).v;
+    // LazyFree pages are counted in lazy_free, wherever they are.
+    freeResident += os_.residentIn(toBytes(Pages(r.base)), toBytes(Pages(r.npages))).v -
+                    os_.lazyFreeIn(toBytes(Pages(r.base)), toBytes(Pages(r.npages))).v;
   });
-  s.retainedFree = Bytes(std::max<int64_t>(0, freeResident - s.lazyFree.v));
+  s.retainedFree = Bytes(freeResident);
   const int64_t inuseResident = std::max<int64_t>(0, os_.resident().v - s.lazyFree.v - s.retainedFree.v);
   s.reachable = Bytes(std::min(inuseResident, reach.bytes));
   s.unsweptGarbage = Bytes(std::min(inuseResident - s.reachable.v, std::max<int64_t>(0, s.heapAlloc.v - reach.bytes)));
