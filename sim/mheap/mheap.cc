@@ -160,9 +160,7 @@ uint32_t MHeap::refill(int p, int spc) {
 void MHeap::uncacheSpan(uint32_t id) {
   Span& s = spans_[id];
   if (s.sweepgen == sweepgen_ + 1) {  // cached before this sweep cycle began: sweep it now
-    s.sweepgen = sweepgen_ - 2;
-    ++unswept_;
-    sweep(id, false);
+    sweep(id, false);                 // (never counted in unswept_: it was in no span set)
     return;
   }
   s.sweepgen = sweepgen_;
@@ -303,7 +301,7 @@ bool MHeap::sweep(uint32_t id, bool preserve) {
       pushSwept(id);
     }
   }
-  if (wasUnswept && --unswept_ == 0 && !flipping_) hooks_.sweepDone();
+  if (wasUnswept && --unswept_ == 0) hooks_.sweepDone();
   return freed;
 }
 
@@ -328,11 +326,9 @@ bool MHeap::sweepOne() {
 int64_t MHeap::sweepFor(int64_t budgetNs) {
   int64_t used = 0;
   while (used < budgetNs && !isSweepDone()) {
-    const int64_t before = sweepStats_.spansSwept;
     const int64_t objs = sweepStats_.objectsFreed;
     if (!sweepOne()) break;
     used += kSweepNsPerSpan + kSweepNsPerSlot * (sweepStats_.objectsFreed - objs);
-    (void)before;
   }
   return used;
 }
@@ -440,9 +436,7 @@ void MHeap::startSweepCycle(DeathTick markTick, Bytes heapMarked) {
   sweepClassIndex_ = 0;
   sweepStats_ = SweepStats{};
   heapLive_ = heapMarked.v;  // gcController.resetLive
-  flipping_ = true;
   releaseAllCaches();
-  flipping_ = false;
   if (unswept_ == 0) hooks_.sweepDone();
 }
 

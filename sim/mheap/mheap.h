@@ -177,7 +177,6 @@ class MHeap {
   uint32_t sweepgen_ = 2;
   DeathTick markTick_ = 0;             // the mark the current sweep cycle belongs to
   int64_t unswept_ = 0;
-  bool flipping_ = false;              // startSweepCycle in progress: report sweepDone once, after
   double sweepPagesPerByte_ = 0;
   int64_t sweepHeapLiveBasis_ = 0;
   int64_t pagesSweptBasis_ = 0;

@@ -56,16 +56,11 @@ Bytes OsMemory::reclaimLazyFree(Bytes want) {
   return Bytes(got * kOsPageSize);
 }
 
-Bytes OsMemory::residentIn(Bytes addr, Bytes len) const {
+Bytes OsMemory::countIn(const Bitmap& pages, Bytes addr, Bytes len) {
+  // Every OS page the range touches, even partly.
   const int64_t first = addr.v / kOsPageSize;
   const int64_t end = (addr.v + len.v + kOsPageSize - 1) / kOsPageSize;
-  return Bytes(resident_.count(first, end - first) * kOsPageSize);
-}
-
-Bytes OsMemory::lazyFreeIn(Bytes addr, Bytes len) const {
-  const int64_t first = addr.v / kOsPageSize;
-  const int64_t end = (addr.v + len.v + kOsPageSize - 1) / kOsPageSize;
-  return Bytes(lazy_.count(first, end - first) * kOsPageSize);
+  return Bytes(pages.count(first, end - first) * kOsPageSize);
 }
 
 }  // namespace gomemsim

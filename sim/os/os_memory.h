@@ -50,11 +50,12 @@ class OsMemory {
 
   Bytes resident() const { return Bytes(residentPages_ * kOsPageSize); }  // incl. LazyFree
   Bytes lazyFree() const { return Bytes(lazyFreePages_ * kOsPageSize); }
-  Bytes residentIn(Bytes addr, Bytes len) const;
-  Bytes lazyFreeIn(Bytes addr, Bytes len) const;
+  Bytes residentIn(Bytes addr, Bytes len) const { return countIn(resident_, addr, len); }
+  Bytes lazyFreeIn(Bytes addr, Bytes len) const { return countIn(lazy_, addr, len); }
 
  private:
   void touchRange(int64_t first, int64_t n);
+  static Bytes countIn(const Bitmap& pages, Bytes addr, Bytes len);
   MadviseMode mode_;
   Bitmap resident_;
   Bitmap lazy_;

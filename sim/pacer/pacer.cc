@@ -61,16 +61,17 @@ class Go119Pacer : public Pacer {
     consMark_ = consMarkController_.next(consMark_, current, 1.0);
   }
 
-  Bytes heapGoal(const PacerLimitInputs& lim) const override { return Bytes(goal(lim)); }
+  Bytes heapGoal(const PacerLimitInputs& lim) const override { return Bytes(goalInternal(lim).bytes); }
 
   Bytes trigger(const PacerLimitInputs& lim) const override {
     // mgcpacer.go: trigger().
-    const int64_t g = goal(lim);
+    const Goal goal = goalInternal(lim);
+    const int64_t g = goal.bytes;
     if (g == kNoGoal) return Bytes(kNoGoal);
     const int64_t marked = in_.heapMarked.v;
     if (marked >= g) return Bytes(g);
     int64_t minTrigger = marked + (g - marked) / kTriggerRatioDen * kMinTriggerNum;
-    if (!memoryLimited(lim)) minTrigger = std::max(minTrigger, sweepDistMinTrigger_);
+    if (!goal.memoryLimited) minTrigger = std::max(minTrigger, sweepDistMinTrigger_);
     int64_t maxTrigger = marked + (g - marked) / kTriggerRatioDen * kMaxTriggerNum;
     if (g > kDefaultHeapMinimum && g - kDefaultHeapMinimum > maxTrigger) maxTrigger = g - kDefaultHeapMinimum;
     maxTrigger = std::max(maxTrigger, minTrigger);
@@ -101,17 +102,20 @@ class Go119Pacer : public Pacer {
                ? kMemoryLimitHeadroom : goal - kMemoryLimitHeadroom;
     return std::max(goal, marked);
   }
-  bool memoryLimited(const PacerLimitInputs& lim) const { return memoryLimitGoal(lim) < gcPercentGoal_; }
-  int64_t goal(const PacerLimitInputs& lim) const {
+  struct Goal {
+    int64_t bytes;
+    bool memoryLimited;  // the memory-limit goal is the smaller one
+  };
+  Goal goalInternal(const PacerLimitInputs& lim) const {
     // heapGoalInternal: min of the two goals; the sweep distance and minimum runway apply only
     // when the GOGC goal is the smaller one, the runway only once a cycle has been triggered.
     const int64_t ml = memoryLimitGoal(lim);
     int64_t g = gcPercentGoal_;
-    if (ml < g) return ml;
-    if (g == kNoGoal) return g;
+    if (ml < g) return Goal{ml, true};
+    if (g == kNoGoal) return Goal{g, false};
     g = std::max(g, sweepDistMinTrigger_);
     if (triggered_ != kNoGoal) g = std::max(g, triggered_ + kMinRunway);
-    return g;
+    return Goal{g, false};
   }
 
   int64_t gcPercent_ = 100;
