@@ -3,6 +3,8 @@
 // scenarios show the behaviour the real Go 1.19 runtime shows (../shared/realgo/).
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -145,6 +147,188 @@ TEST(Fragmentation, SurvivorsPinTheSpans) {
   EXPECT_LT(mib(afterGc.reachable), 0.11 * mib(built.reachable));
   EXPECT_GT(mib(afterGc.reachable), 0.09 * mib(built.reachable));
   EXPECT_GT(mib(end.rss), 0.85 * mib(sum.peak.rss));
+}
+
+// --- scavenger policies on one scenario (scenarios/scavenger-policies.yaml) -------------
+// A 2 GB live set, runtime.GC, the drop, 17 minutes idle. Sysmon's forced GC two minutes after
+// the runtime.GC frees the 2 GB; then each policy returns it on its own schedule.
+
+struct ReleaseTimeline {
+  double dropAt = 0;        // the drop step's sample
+  double freeingGcAt = -1;  // start of the first GC after the drop (gctrace "@...s")
+  double nextGcAt = -1;     // the GC after that one
+  double firstRelease = -1; // first sample whose heap_released is above the drop's
+  double mostReleased = -1; // first sample with 99 % of the final heap_released
+  Bytes releasedAtDrop, releasedEnd, peakRss, rssEnd;
+};
+
+// "gc 12 @130.019s ..." -> {12, 130.019}
+std::pair<int64_t, double> gcLine(const std::string& line) {
+  int64_t n = -1;
+  double at = -1;
+  if (std::sscanf(line.c_str(), "gc %lld @%lfs", reinterpret_cast<long long*>(&n), &at) != 2) return {-1, -1};
+  return {n, at};
+}
+
+ReleaseTimeline timelineOf(const SimResult& r) {
+  ReleaseTimeline t;
+  const MemSnapshot& drop = lastRowOfStep(r, "drop:burst").mem;
+  t.dropAt = drop.timeS;
+  t.releasedAtDrop = drop.heapReleased;
+  t.releasedEnd = r.rows.back().mem.heapReleased;
+  t.rssEnd = r.rows.back().mem.rss;
+  for (const std::string& line : r.gctrace) {
+    const auto [n, at] = gcLine(line);
+    if (n == drop.numGc + 1) t.freeingGcAt = at;
+    if (n == drop.numGc + 2) t.nextGcAt = at;
+  }
+  for (const TraceRow& row : r.rows) {
+    const MemSnapshot& m = row.mem;
+    t.peakRss = std::max(t.peakRss, m.rss);
+    if (m.timeS <= t.dropAt) continue;
+    if (t.firstRelease < 0 && m.heapReleased > t.releasedAtDrop) t.firstRelease = m.timeS;
+    if (t.mostReleased < 0 && m.heapReleased.v >= t.releasedAtDrop.v + (t.releasedEnd - t.releasedAtDrop).v * 99 / 100)
+      t.mostReleased = m.timeS;
+  }
+  return t;
+}
+
+SimResult runScavengerPolicies(const std::string& policy) {
+  Scenario s = loadScenario(kRoot + "/scenarios/scavenger-policies.yaml");
+  applySet(s, "scavenger=" + policy);
+  Simulation sim(s);
+  return sim.run();
+}
+
+// The retained heap (HeapSys - HeapReleased) on the last sample before time t.
+Bytes retainedBefore(const SimResult& r, double t) {
+  Bytes out;
+  for (const TraceRow& row : r.rows)
+    if (row.mem.timeS < t) out = row.mem.heapSys - row.mem.heapReleased;
+  return out;
+}
+
+TEST(ScavengerPolicyScenario, NoneNeverLowersRss) {
+  const SimResult r = runScavengerPolicies("none");
+  ASSERT_EQ(r.scavenger, "none");
+  for (size_t i = 1; i < r.rows.size(); ++i)
+    ASSERT_GE(r.rows[i].mem.rss, r.rows[i - 1].mem.rss) << "t=" << r.rows[i].mem.timeS;
+  const ReleaseTimeline t = timelineOf(r);
+  EXPECT_GT(t.freeingGcAt, 0) << "the forced GC came";
+  EXPECT_LT(t.firstRelease, 0);
+  EXPECT_GT(mib(t.rssEnd), 0.95 * mib(t.peakRss));
+}
+
+TEST(ScavengerPolicyScenario, Sysmon5MinReleasesAtTheFirstPassFiveMinutesAfterTheFreeingGc) {
+  const SimResult r = runScavengerPolicies("sysmon-5min");
+  const ReleaseTimeline t = timelineOf(r);
+  ASSERT_GT(t.freeingGcAt, t.dropAt + 110) << "sysmon's forced GC, ~2 min after runtime.GC";
+  ASSERT_LT(t.freeingGcAt, t.dropAt + 125);
+  // Passes at k x 150 s from the start; the spans (freed by that GC's sweep, just after it)
+  // qualify at the first pass more than 300 s later.
+  const double pass = 150 * (std::floor((t.freeingGcAt + 300) / 150) + 1);
+  EXPECT_GE(t.firstRelease, pass);
+  EXPECT_LE(t.firstRelease, pass + 1) << "the pass at " << pass << " s";
+  EXPECT_GT(t.firstRelease - t.freeingGcAt, 300);
+  EXPECT_LE(t.firstRelease - t.freeingGcAt, 451);
+  EXPECT_EQ(t.mostReleased, t.firstRelease) << "one pass releases every qualifying span";
+  EXPECT_GT(mib(t.releasedEnd - t.releasedAtDrop), 1900);
+  EXPECT_LT(mib(t.rssEnd), 0.06 * mib(t.peakRss));
+}
+
+TEST(ScavengerPolicyScenario, BackgroundPoliciesStartWithinSecondsOfTheFreeingGcAndStopNearTheGoal) {
+  // background-1.19: 1 % of 2 CPUs at kReleaseNsPerByte, ~80 MiB/s; background (Go 1.14-1.17):
+  // 1 % of one CPU, ~40 MiB/s.
+  for (const auto& [policy, maxSeconds] : std::vector<std::pair<std::string, double>>{{"background-1.19", 30},
+                                                                                       {"background", 60}}) {
+    SCOPED_TRACE(policy);
+    const SimResult r = runScavengerPolicies(policy);
+    const ReleaseTimeline t = timelineOf(r);
+    ASSERT_GT(t.freeingGcAt, t.dropAt + 110);
+    EXPECT_GT(t.firstRelease, t.freeingGcAt);
+    EXPECT_LE(t.firstRelease - t.freeingGcAt, 5) << "woken ~2 s after sweeping ends";
+    EXPECT_LE(t.mostReleased - t.firstRelease, maxSeconds);
+    EXPECT_GE(t.mostReleased - t.firstRelease, maxSeconds / 2) << "paced, not all at once";
+    // Before the next GC re-paces it, the retained heap is down to about the goal: the in-use
+    // heap at mark termination (2 GB) scaled by heapGoal/lastHeapGoal (4 MiB / 3.8 GB), + 10 %.
+    const Bytes retained = retainedBefore(r, t.nextGcAt);
+    EXPECT_LT(mib(retained), 4.0) << "retained " << mib(retained) << " MiB";
+    EXPECT_GT(mib(retained), 1.0);
+    EXPECT_GT(mib(t.releasedEnd - t.releasedAtDrop), 1900);
+    EXPECT_LT(mib(t.rssEnd), 0.06 * mib(t.peakRss));
+  }
+}
+
+TEST(ScavengerPolicyScenario, Background121WaitsOneMoreGcCycleForTheFreedChunks) {
+  // Go 1.21+: chunks that were full at the freeing GC's mark termination are dense for that
+  // cycle, and searchAddrBg only rises at the next one: release starts after the next GC.
+  const SimResult r = runScavengerPolicies("background-1.21");
+  const ReleaseTimeline t = timelineOf(r);
+  ASSERT_GT(t.nextGcAt, t.freeingGcAt + 110);
+  EXPECT_GT(t.firstRelease, t.nextGcAt);
+  EXPECT_LE(t.firstRelease - t.nextGcAt, 5);
+  EXPECT_LE(t.mostReleased - t.firstRelease, 30);
+  EXPECT_LT(mib(t.rssEnd), 0.06 * mib(t.peakRss));
+}
+
+TEST(ScavengerPolicyScenario, ParamsAreReadCheckedAgainstThePolicyAndSettable) {
+  Scenario s = parseScenario(
+      "about: x\nruntime:\n  scavenger: sysmon-5min\n  scavenger_params: {idle_threshold: 2m, period: 30s}\nsteps: [gc]\n",
+      "p.yaml");
+  EXPECT_EQ(s.runtime.scavenger_params.idleThreshold, Seconds(120));
+  EXPECT_EQ(s.runtime.scavenger_params.period, Seconds(30));
+  applySet(s, "runtime.scavenger_params.idle_threshold=5m");
+  EXPECT_EQ(s.runtime.scavenger_params.idleThreshold, Seconds(300));
+  s = parseScenario(
+      "about: x\nruntime: {go: \"1.16\", scavenger_params: {retain_extra: 25%, cpu_fraction: 1.5%, idle_threshold: 0}}\n"
+      "steps: [gc]\n",
+      "p.yaml");
+  EXPECT_DOUBLE_EQ(*s.runtime.scavenger_params.retainExtra, 0.25);
+  EXPECT_DOUBLE_EQ(*s.runtime.scavenger_params.cpuFraction, 0.015);
+  EXPECT_EQ(s.runtime.scavenger_params.idleThreshold, Duration(0));
+
+  struct Bad {
+    std::string yaml;
+    int line;
+    std::vector<std::string> mentions;
+  };
+  const std::vector<Bad> bad = {
+      {"about: x\nruntime:\n  scavenger: none\n  scavenger_params:\n    idle_threshold: 5m\nsteps: [gc]\n", 5,
+       {"idle_threshold", "'none'", "honours: none"}},
+      {"about: x\nruntime:\n  go: \"1.19\"\n  scavenger_params: {period: 1m}\nsteps: [gc]\n", 4,
+       {"'background-1.19'", "period", "auto", "go 1.19"}},
+      {"about: x\nruntime:\n  scavenger_params: {idle: 1m}\nsteps: [gc]\n", 3,
+       {"unknown key 'runtime.scavenger_params.idle'", "idle_threshold, period, retain_extra, cpu_fraction"}},
+      {"about: x\nruntime:\n  scavenger_params: {retain_extra: 10}\nsteps: [gc]\n", 3, {"percentage such as 10%"}},
+      {"about: x\nruntime:\n  scavenger_params: {cpu_fraction: 0%}\nsteps: [gc]\n", 3, {"more than 0%"}},
+      {"about: x\nruntime:\n  scavenger: sysmon-5min\n  scavenger_params: {period: -1s}\nsteps: [gc]\n", 4,
+       {"period", "negative"}},
+      {"about: x\nruntime:\n  scavenger: go119\n  scavenger_params: {period: 1m}\nsteps: [gc]\n", 3,
+       {"unknown scavenger policy 'go119'", "sysmon-5min"}},
+  };
+  for (const Bad& b : bad) {
+    SCOPED_TRACE(b.yaml);
+    try {
+      parseScenario(b.yaml, "bad.yaml");
+      ADD_FAILURE() << "accepted";
+    } catch (const ScenarioError& e) {
+      EXPECT_EQ(e.line(), b.line) << e.what();
+      for (const std::string& m : b.mentions) EXPECT_NE(std::string(e.what()).find(m), std::string::npos) << e.what();
+    }
+  }
+  // --set: a policy that ignores a parameter already set is an error naming it.
+  Scenario t = parseScenario("about: x\nruntime: {scavenger: background, scavenger_params: {retain_extra: 5%}}\nsteps: [gc]\n", "p.yaml");
+  try {
+    applySet(t, "scavenger=sysmon-5min");
+    ADD_FAILURE() << "accepted";
+  } catch (const ScenarioError& e) {
+    EXPECT_EQ(e.file(), "--set");
+    EXPECT_NE(std::string(e.what()).find("'sysmon-5min' does not use retain_extra"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(t.runtime.scavenger, "background") << "a rejected --set changes nothing";
+  EXPECT_THROW(applySet(t, "runtime.scavenger_params.cpu_fraction=200%"), ScenarioError);
+  applySet(t, "runtime.scavenger_params.cpu_fraction=2%");
+  EXPECT_DOUBLE_EQ(*t.runtime.scavenger_params.cpuFraction, 0.02);
 }
 
 // --- the command line ---

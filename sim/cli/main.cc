@@ -1,6 +1,7 @@
 // gomemsim: the command-line front end (Boost.Program_options).
 //   gomemsim run SCENARIO [--env ...] [--set key=value]... [--out DIR] [--seed N]
 //   gomemsim sizeclass SIZE
+//   gomemsim validate SCENARIO [--go PATH] [--out DIR] [--env ...] [--set k=v]... [--tolerance M=REL,...]
 // Exit status: 0 success, 2 bad scenario or flag (file:line:column and what was expected),
 // 1 internal error. Nothing is written unless the scenario and flags are valid.
 #include <boost/program_options.hpp>
@@ -9,10 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "cli/commands.h"
 #include "engine/simulation.h"
 #include "observe/outputs.h"
 #include "scenario/scenario.h"
 #include "sizeclass/sizeclass.h"
+#include "validate/validate.h"
 
 namespace po = boost::program_options;
 using namespace gomemsim;
@@ -25,8 +28,11 @@ void usage(std::ostream& o) {
   o << "usage: gomemsim <command> [options]\n\n"
        "commands:\n"
        "  run SCENARIO      simulate a scenario file; prints a summary, writes trace.csv,\n"
-       "                    gctrace.log and summary.json to --out\n"
-       "  sizeclass SIZE    size class, span size, objects per span and waste for an object size\n\n"
+       "                    gctrace.log, summary.json and report.html to --out\n"
+       "  compare SCENARIO  run every --vary KEY=V1,V2,... combination; prints one table side by side\n"
+       "  sizeclass SIZE    size class, span size, objects per span and waste for an object size\n"
+       "  validate SCENARIO run the scenario on gomemsim and on the real Go runtime; prints\n"
+       "                    simulated vs real per metric with the relative error\n\n"
        "`gomemsim <command> --help` describes a command's options.\n";
 }
 
@@ -67,7 +73,7 @@ int cmdRun(const std::vector<std::string>& args) {
   writeOutputs(out, s, r);
   if (!vm.count("quiet")) {
     printSummary(std::cout, s, r, summarize(r));
-    std::cout << "  wrote " << out << "/trace.csv, " << out << "/gctrace.log, " << out << "/summary.json\n";
+    std::cout << "  wrote " << out << "/trace.csv, " << out << "/gctrace.log, " << out << "/summary.json, " << out << "/report.html\n";
   }
   return 0;
 }
@@ -125,6 +131,48 @@ int cmdSizeclass(const std::vector<std::string>& args) {
   return 0;
 }
 
+int cmdValidate(const std::vector<std::string>& args) {
+  po::options_description opts("gomemsim validate SCENARIO [options]");
+  ValidateOptions o;
+  std::string align = "steps";
+  opts.add_options()("help,h", "show this help")
+      ("go", po::value<std::string>(&o.go), "the go command to build and run the real-Go driver with (default: go on PATH)")
+      ("out,o", po::value<std::string>(&o.out), "output directory (default: out): sim/, real/, validate.csv, overlay.csv")
+      ("env,e", po::value<std::string>(&o.env), "Go environment, e.g. GOGC=off,GOMEMLIMIT=1GiB,GOMAXPROCS=4")
+      ("set,s", po::value<std::vector<std::string>>(&o.sets)->composing(), "override a scenario field (repeatable)")
+      ("seed", po::value<uint64_t>(), "random seed (overrides the scenario's)")
+      ("tolerance,t", po::value<std::string>(&o.tolerances),
+       "fail with exit status 3 when a relative error exceeds its tolerance: METRIC[.STAT]=REL,... "
+       "e.g. rss=0.2,heap_alloc.peak=0.1 (STAT: peak, final, mean, l2, release)")
+      ("align", po::value<std::string>(&align), "how the real trace is put on gomemsim's timeline: steps (default) or time")
+      ("cache", po::value<std::string>(&o.cacheDir), "where the built driver is cached (default ~/.cache/gomemsim)");
+  po::options_description hidden;
+  hidden.add_options()("scenario", po::value<std::string>(), "scenario file");
+  po::options_description all;
+  all.add(opts).add(hidden);
+  po::positional_options_description pos;
+  pos.add("scenario", 1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << opts;
+    return 0;
+  }
+  if (!vm.count("scenario")) {
+    std::cerr << "gomemsim validate: missing SCENARIO file\n" << opts;
+    return kExitBadInput;
+  }
+  if (align != "steps" && align != "time") {
+    std::cerr << "gomemsim validate: --align: expected steps or time, got '" << align << "'\n";
+    return kExitBadInput;
+  }
+  o.scenario = vm["scenario"].as<std::string>();
+  o.align = align == "time" ? AlignMode::Time : AlignMode::Steps;
+  if (vm.count("seed")) o.seed = vm["seed"].as<uint64_t>();
+  return runValidate(o, std::cout, std::cerr);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -137,6 +185,8 @@ int main(int argc, char** argv) {
   try {
     if (cmd == "run") return cmdRun(args);
     if (cmd == "sizeclass") return cmdSizeclass(args);
+    if (cmd == "validate") return cmdValidate(args);
+    if (cmd == "compare") return cmdCompare(args);
     if (cmd == "--help" || cmd == "-h" || cmd == "help") {
       usage(std::cout);
       return 0;

@@ -5,10 +5,20 @@
 #pragma once
 
 #include <bit>
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
 namespace gomemsim {
+
+// Bits set in x. Written out (SWAR) because without -mpopcnt, which the portable x86-64
+// baseline lacks, std::popcount becomes a call into libgcc.
+inline int popcount64(uint64_t x) {
+  x = x - ((x >> 1) & 0x5555555555555555ULL);
+  x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+  x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+  return static_cast<int>((x * 0x0101010101010101ULL) >> 56);
+}
 
 class Bitmap {
  public:
@@ -25,6 +35,9 @@ class Bitmap {
   int64_t setRange(int64_t from, int64_t n) { return apply(from, n, true); }
   // Clears bits [from, from+n); returns how many were set before.
   int64_t clearRange(int64_t from, int64_t n) { return apply(from, n, false); }
+  // Raw 64-bit words (bit i of word w is bit 64w+i), for whole-bitmap passes.
+  int64_t numWords() const { return static_cast<int64_t>(words_.size()); }
+  uint64_t word(int64_t w) const { return words_[static_cast<size_t>(w)]; }
   // Number of set bits in [from, from+n).
   int64_t count(int64_t from, int64_t n) const;
   // First index >= from whose bit equals `value`, or size() if none.
@@ -53,10 +66,10 @@ inline int64_t Bitmap::apply(int64_t from, int64_t n, bool value) {
     const uint64_t m = maskFrom(lo, hi);
     uint64_t& word = words_[static_cast<size_t>(w)];
     if (value) {
-      changed += std::popcount(m & ~word);
+      changed += popcount64(m & ~word);
       word |= m;
     } else {
-      changed += std::popcount(m & word);
+      changed += popcount64(m & word);
       word &= ~m;
     }
     i = (w + 1) << 6;
@@ -72,7 +85,7 @@ inline int64_t Bitmap::count(int64_t from, int64_t n) const {
     const int64_t w = i >> 6;
     const int64_t lo = i & 63;
     const int64_t hi = (end - (w << 6)) >= 64 ? 64 : (end - (w << 6));
-    c += std::popcount(words_[static_cast<size_t>(w)] & maskFrom(lo, hi));
+    c += popcount64(words_[static_cast<size_t>(w)] & maskFrom(lo, hi));
     i = (w + 1) << 6;
   }
   return c;

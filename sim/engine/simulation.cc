@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 #include "workload/workload.h"
@@ -27,6 +28,7 @@ RuntimeConfig runtimeConfigFor(const Scenario& s) {
   c.memoryLimit = s.runtime.memory_limit;
   c.gomaxprocs = s.runtime.gomaxprocs;
   c.scavenger = s.runtime.scavenger;
+  c.scavengerParams = s.runtime.scavenger_params;
   c.pacer = s.runtime.pacer;
   c.madvise = madviseFor(s.runtime);
   if (s.machine.baseline_rss.v > 0) c.baselineRss = s.machine.baseline_rss;
@@ -50,7 +52,7 @@ SimResult Simulation::run() {
   for (const Step& step : sc_.steps) {
     currentStep_ = step.label;
     runStep(step);
-    if (rt_.now().ns > kMaxSimulatedNs) throw std::runtime_error("scenario longer than the simulator's 78 h limit");
+    if (rt_.now().ns > kMaxSimulatedNs) throw std::runtime_error("scenario longer than the simulator's 52-day limit");
     sample();
   }
   auto lines = rt_.takeTrace();
@@ -101,25 +103,87 @@ DeathTick Simulation::tagFor(const std::string& set) {
   return tag;
 }
 
-DeathTick Simulation::deathFor(const AllocStream& s) {
-  if (!s.set.empty()) return tagFor(s.set);
-  const Duration life = drawLifetime(s.lifetime, rng_);
-  if (life.v < 0) return kForever;
-  return deathTickFor(rt_.now(), life);
+namespace {
+// Bytes of an object of `size` the program writes (touch = fraction written).
+Bytes touched(Bytes size, double touch) {
+  if (touch >= 1.0) return size;
+  return Bytes(static_cast<int64_t>(std::ceil(static_cast<double>(size.v) * touch)));
+}
+}  // namespace
+
+void Simulation::allocateQuantum(const SizeSampler& sizes, const LifetimeSampler& lifetimes,
+                                 DeathTick tag, const AllocStream& s, int64_t total, double& owed,
+                                 int64_t& done, int bucket, QuantumBuffers& buf) {
+  // The objects this quantum owes, drawn in order. With a few distinct sizes they are
+  // allocated size by size in batches (all at the same instant, so the model cannot tell the
+  // order apart); other distributions go object by object.
+  Rng rng = rng_;  // a local copy stays in registers across the loop
+  const SimTime now = rt_.now();
+  auto deathOf = [&](Rng& g) {
+    if (tag != 0) return tag;
+    const Duration life = lifetimes.draw(g);
+    return life.v < 0 ? kForever : deathTickFor(now, life);
+  };
+  double o = owed;
+  int64_t d = done;
+  if (sizes.discrete()) {
+    // Every object lowers `owed` by at least the smallest size, so at most o/min + 1 of them
+    // are drawn: the buffers are sized for that and written without further checks.
+    const size_t k = sizes.numSizes();
+    int64_t smallest = sizes.sizeAt(0).v;
+    for (size_t i = 1; i < k; ++i) smallest = std::min(smallest, sizes.sizeAt(i).v);
+    const auto most = static_cast<size_t>(std::max(0.0, o) / static_cast<double>(std::max<int64_t>(1, smallest))) + 1;
+    buf.deaths.resize(k);
+    buf.count.assign(k, 0);
+    for (auto& v : buf.deaths) {
+      if (v.size() < most) v.resize(most);
+    }
+    while (o > 0 && d < total) {
+      const size_t i = sizes.drawIndex(rng);
+      const int64_t size = sizes.sizeAt(i).v;
+      buf.deaths[i][static_cast<size_t>(buf.count[i]++)] = deathOf(rng);
+      o -= static_cast<double>(size);
+      d += size;
+    }
+    rng_ = rng;
+    for (size_t i = 0; i < k; ++i) {
+      if (buf.count[i] == 0) continue;
+      const Bytes size = sizes.sizeAt(i);
+      rt_.mallocBatch(bucket, size, touched(size, s.touch), buf.deaths[i].data(), buf.count[i],
+                      s.pointers, bucket);
+    }
+  } else {
+    while (o > 0 && d < total) {
+      const Bytes size = sizes.draw(rng);
+      const DeathTick death = deathOf(rng);
+      rng_ = rng;  // (malloc does not draw from the workload's stream, but keep it exact)
+      rt_.malloc(bucket, size, s.pointers, death, touched(size, s.touch), bucket);
+      o -= static_cast<double>(size.v);
+      d += size.v;
+    }
+    rng_ = rng;
+  }
+  owed = o;
+  done = d;
 }
 
 void Simulation::runAlloc(const RunStep& r) {
   struct StreamState {
     const AllocStream* s;
     int bucket;
+    SizeSampler size;
+    LifetimeSampler lifetime;
+    DeathTick tag;  // the live set's tag, or 0 for timed lifetimes
     double owed = 0;
     int64_t done = 0;
+    QuantumBuffers buffers;
   };
   std::vector<StreamState> streams;
   for (const auto& a : r.alloc) {
     auto [it, inserted] = buckets_.try_emplace(a.name, nextBucket_);
     if (inserted) ++nextBucket_;
-    streams.push_back(StreamState{&a, it->second});
+    const DeathTick tag = a.set.empty() ? 0 : tagFor(a.set);
+    streams.push_back(StreamState{&a, it->second, SizeSampler(a.size), LifetimeSampler(a.lifetime), tag, 0, 0, QuantumBuffers{}});
   }
   double objectsPerSec = 0;
   for (const auto& s : streams) objectsPerSec += s.s->bytes_per_second / meanSize(s.s->size);
@@ -131,13 +195,8 @@ void Simulation::runAlloc(const RunStep& r) {
     for (auto& st : streams) {
       const AllocStream& s = *st.s;
       st.owed += s.bytes_per_second * secs;
-      while (st.owed > 0 && (!s.total || st.done < s.total->v)) {
-        const Bytes size = drawSize(s.size, rng_);
-        const Bytes touch(static_cast<int64_t>(std::ceil(static_cast<double>(size.v) * s.touch)));
-        rt_.malloc(st.bucket, size, s.pointers, deathFor(s), touch, st.bucket);
-        st.owed -= static_cast<double>(size.v);
-        st.done += size.v;
-      }
+      const int64_t total = s.total ? s.total->v : std::numeric_limits<int64_t>::max();
+      allocateQuantum(st.size, st.lifetime, st.tag, s, total, st.owed, st.done, st.bucket, st.buffers);
     }
     advance(qEnd, mutatorCpus);
   }
@@ -164,13 +223,14 @@ void Simulation::growLiveSet(const LiveSetStep& l) {
     return;
   }
   // As fast as possible: the clock advances by the mutator's own cost, in ~1 ms batches.
+  const SizeSampler sizes(l.size);
   int64_t done = 0;
   while (done < l.grow_to.v) {
     double costNs = 0;
     const Bytes rssBefore = rt_.osResident();
     while (done < l.grow_to.v && costNs < kQuantumNs) {
-      const Bytes size = drawSize(l.size, rng_);
-      const Bytes touch(static_cast<int64_t>(std::ceil(static_cast<double>(size.v) * l.touch)));
+      const Bytes size = sizes.draw(rng_);
+      const Bytes touch = touched(size, l.touch);
       rt_.malloc(bucket, size, l.pointers, tag, touch, bucket);
       done += size.v;
       costNs += kAllocNs + static_cast<double>(touch.v) * kMemclrNsPerByte;

@@ -48,6 +48,14 @@ class Simulation {
   };
   void runStep(const Step& step);
   void runAlloc(const RunStep& r);
+  // Per distinct size of a stream: the deaths of this quantum's objects, and how many.
+  struct QuantumBuffers {
+    std::vector<std::vector<DeathTick>> deaths;
+    std::vector<int32_t> count;
+  };
+  void allocateQuantum(const SizeSampler& sizes, const LifetimeSampler& lifetimes, DeathTick tag,
+                       const AllocStream& s, int64_t total, double& owed, int64_t& done,
+                       int bucket, QuantumBuffers& buf);
   void growLiveSet(const LiveSetStep& l);
   void append(const AppendStep& a);
   void drop(const DropStep& d);
@@ -56,7 +64,6 @@ class Simulation {
   void advance(SimTime t, double mutatorCpus);
   void sample();
   DeathTick tagFor(const std::string& set);
-  DeathTick deathFor(const AllocStream& s);
 
   const Scenario& sc_;
   Runtime rt_;
@@ -68,6 +75,7 @@ class Simulation {
   std::map<std::string, DeathTick> sets_;
   std::map<std::string, Slice> slices_;
   int nextBucket_ = 0;
+
   std::map<std::string, int> buckets_;
 };
 

@@ -6,17 +6,12 @@ namespace gomemsim {
 
 Ledger::Ledger() : ring_(static_cast<size_t>(kRingSize)) {}
 
-void Ledger::schedule(DeathTick death, const HeapAmount& a) {
+void Ledger::scheduleSlow(DeathTick death, const HeapAmount& a) {
   if (static_cast<int64_t>(death) <= processed_) {  // already in the past: dead now
     dead_ += a;
     return;
   }
-  if (static_cast<int64_t>(death) - processed_ <= kRingSize) {
-    ring_[death & (kRingSize - 1)] += a;
-    ringObjects_ += a.objects;
-  } else {
-    far_[death] += a;
-  }
+  far_[death] += a;  // beyond the ring
 }
 
 void Ledger::unschedule(DeathTick death, const HeapAmount& a) {

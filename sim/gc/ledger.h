@@ -7,8 +7,11 @@
 // allocated while it runs (Go allocates black during marking, mgcmark.go: gcmarknewobject), and
 // finds the rest dead. The ledger keeps a calendar of bytes, objects and scannable bytes by
 // death time, so reachable totals at any instant cost O(1) amortised, without visiting objects.
-// Death times are quantised to DeathTick (65.536 us); an object allocated during tick k dies
-// no earlier than tick k+1, so "death <= markTick" never frees an object allocated black.
+// Death times are quantised to DeathTick (1.048576 ms, the engine's allocation quantum: objects
+// allocated in one quantum share an instant anyway); an object allocated during tick k dies no
+// earlier than tick k+1, so "death <= markTick" never frees an object allocated black. The
+// calendar is a ring of ticks (the next ~17 s) plus an ordered map beyond; a ring slot is hot
+// in cache for lifetimes of up to a few seconds, which is what keeps allocation cheap.
 // Does not model: pointers between objects (reachability is given, not traced).
 #pragma once
 
@@ -21,10 +24,10 @@
 namespace gomemsim {
 
 using DeathTick = uint32_t;
-inline constexpr int64_t kDeathTickShift = 16;               // 65.536 us per tick
+inline constexpr int64_t kDeathTickShift = 20;               // 1.048576 ms per tick
 inline constexpr DeathTick kTagBase = 0xFFFF0000u;           // >= : held, not timed
 inline constexpr DeathTick kForever = 0xFFFFFFFFu;           // never dropped
-inline constexpr int64_t kMaxSimulatedNs = (int64_t{kTagBase} - 2) << kDeathTickShift;  // ~78 h
+inline constexpr int64_t kMaxSimulatedNs = (int64_t{kTagBase} - 2) << kDeathTickShift;  // ~52 days
 
 inline bool isTimed(DeathTick d) { return d < kTagBase; }
 inline DeathTick tickOf(SimTime t) { return static_cast<DeathTick>(t.ns >> kDeathTickShift); }
@@ -52,6 +55,26 @@ class Ledger {
     allocated_ += a;
     if (isTimed(death)) schedule(death, a);
   }
+  // n objects of the same amount, with these deaths. The ring's cursor is held in locals
+  // while the ring is written.
+  void allocatedBatch(const DeathTick* deaths, int n, HeapAmount each) {
+    allocated_ += HeapAmount{each.bytes * n, each.objects * n, each.scanBytes * n};
+    const int64_t processed = processed_;
+    HeapAmount* ring = ring_.data();
+    int64_t ringObjects = 0;
+    for (int j = 0; j < n; ++j) {
+      const DeathTick d = deaths[j];
+      if (!isTimed(d)) continue;
+      const int64_t ahead = static_cast<int64_t>(d) - processed;
+      if (ahead > 0 && ahead <= kRingSize) {
+        ring[d & (kRingSize - 1)] += each;
+        ringObjects += each.objects;
+      } else {
+        scheduleSlow(d, each);
+      }
+    }
+    ringObjects_ += ringObjects;
+  }
   // An object's death moves (a drop turns a tag into a time; a tiny block gets a later death).
   void moved(DeathTick from, DeathTick to, const HeapAmount& a);
   // Everything dead at or before `tick` is counted dead; returns what is still reachable.
@@ -60,9 +83,19 @@ class Ledger {
   const HeapAmount& totalAllocated() const { return allocated_; }
 
  private:
-  static constexpr int64_t kRingBits = 18;
+  static constexpr int64_t kRingBits = 14;
   static constexpr int64_t kRingSize = int64_t{1} << kRingBits;  // 17 s of ticks
-  void schedule(DeathTick death, const HeapAmount& a);
+  // The common case inline: a death within the ring.
+  void schedule(DeathTick death, HeapAmount a) {
+    const int64_t ahead = static_cast<int64_t>(death) - processed_;
+    if (ahead > 0 && ahead <= kRingSize) {
+      ring_[death & (kRingSize - 1)] += a;
+      ringObjects_ += a.objects;
+      return;
+    }
+    scheduleSlow(death, a);
+  }
+  void scheduleSlow(DeathTick death, const HeapAmount& a);
   void unschedule(DeathTick death, const HeapAmount& a);
   void pullFromFar();
   HeapAmount allocated_;

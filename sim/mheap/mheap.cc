@@ -2,13 +2,63 @@
 
 #include <algorithm>
 #include <bit>
+#include <cassert>
 #include <cmath>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace gomemsim {
 namespace {
-constexpr int kNumSpanClasses = 68 * 2;  // mheap.go: numSpanClasses
+constexpr int kNumSpanClasses = kMaxSizeClasses * 2;  // mheap.go: numSpanClasses
 HeapAmount amountOf(const Span& s) {
   return HeapAmount{s.elemsize, 1, s.noscan() ? 0 : s.elemsize};
+}
+
+struct SlotSweep {
+  uint32_t freed = 0;
+  DeathTick minKeptMinus1 = kForever;  // min over survivors of death - 1 (free slots wrap)
+  DeathTick maxKept = kFreeSlot;
+};
+
+// The sweep of one span's slots (mgcsweep.go sweepLocked: allocBits = gcmarkBits), as one
+// dense branch-free pass the compiler vectorises: a slot dies if it is allocated
+// (death != kFreeSlot = 0) and its death is at or before the mark, i.e. death - 1 < mark in
+// unsigned arithmetic, which also maps free slots out of range.
+SlotSweep sweepSlots(DeathTick* __restrict death, int32_t n, DeathTick mark) {
+  uint32_t freed = 0;
+  DeathTick minm1 = kForever, mx = kFreeSlot;
+  for (int32_t i = 0; i < n; ++i) {
+    const DeathTick d = death[i];
+    const DeathTick dead = static_cast<DeathTick>(d - 1u < mark);
+    const DeathTick kept = d & (dead - 1u);  // dead: kFreeSlot, else d
+    death[i] = kept;
+    freed += dead;
+    mx = mx > kept ? mx : kept;
+    const DeathTick km = kept - 1u;
+    minm1 = minm1 < km ? minm1 : km;
+  }
+  return SlotSweep{freed, minm1, mx};
+}
+
+// allocBits from the slots' deaths: bit i set when slot i holds an object. Four slots at a
+// time with SSE2 where the compiler targets it (every x86-64), one at a time otherwise.
+void packAllocBits(const DeathTick* death, int32_t n, uint64_t* bits) {
+  for (int32_t base = 0; base < n; base += 64) {
+    const int32_t lim = std::min(64, n - base);
+    uint64_t m = 0;
+    int32_t j = 0;
+#if defined(__SSE2__)
+    const __m128i freeSlot = _mm_set1_epi32(static_cast<int>(kFreeSlot));
+    for (; j + 4 <= lim; j += 4) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(death + base + j));
+      const int isFree = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(v, freeSlot)));
+      m |= static_cast<uint64_t>(~isFree & 0xF) << j;
+    }
+#endif
+    for (; j < lim; ++j) m |= uint64_t{death[base + j] != kFreeSlot} << j;
+    bits[base >> 6] = m;
+  }
 }
 }  // namespace
 
@@ -19,31 +69,50 @@ MHeap::MHeap(const SizeClassTable& classes, PageAllocator& pages, OsMemory& os, 
   for (auto& c : mcaches_) c.alloc.assign(kNumSpanClasses, kNoSpan);
 }
 
-int32_t MHeap::nextFreeIndex(Span& s) {
-  int32_t i = s.freeindex;
-  while (i < s.nelems) {
-    const uint64_t w = ~s.allocBits[static_cast<size_t>(i >> 6)] >> (i & 63);
-    if (w != 0) {
-      i += std::countr_zero(w);
-      return i < s.nelems ? i : s.nelems;
-    }
-    i = (i | 63) + 1;
-  }
-  return s.nelems;
+namespace {
+
+// mbitmap.go refillAllocCache: the free slots of the allocBits word holding freeindex, from
+// freeindex on.
+uint64_t allocCacheAt(const std::vector<uint64_t>& allocBits, int32_t freeindex) {
+  const auto word = static_cast<size_t>(freeindex >> 6);
+  return word < allocBits.size() ? ~allocBits[word] >> (freeindex & 63) : 0;
 }
 
-ObjectRef MHeap::allocSlot(uint32_t id, DeathTick death, Bytes touch) {
+// malloc.go nextFreeFast / mbitmap.go nextFreeIndex: the first free slot at or after
+// freeindex, from the 64-slot allocCache; freeindex moves past it. The caller knows the span is
+// not full (allocCount < nelems), so such a slot exists. Works on copies of the span's two
+// fields so that a batch keeps them in registers.
+int32_t takeFreeSlot(int32_t& freeindex, uint64_t& allocCache, const std::vector<uint64_t>& allocBits) {
+  while (allocCache == 0) {
+    freeindex = (freeindex | 63) + 1;  // nothing free in the rest of this word
+    allocCache = allocCacheAt(allocBits, freeindex);
+  }
+  const int bit = std::countr_zero(allocCache);
+  const int32_t i = freeindex + bit;
+  freeindex = i + 1;
+  allocCache = bit == 63 ? 0 : allocCache >> (bit + 1);
+  if ((freeindex & 63) == 0) allocCache = allocCacheAt(allocBits, freeindex);
+  return i;
+}
+
+}  // namespace
+
+void MHeap::refillAllocCache(Span& s) { s.allocCache = allocCacheAt(s.allocBits, s.freeindex); }
+
+int32_t MHeap::nextFreeIndex(Span& s) { return takeFreeSlot(s.freeindex, s.allocCache, s.allocBits); }
+
+DeathTick MHeap::exactMaxDeath(const Span& s) {
+  // Free slots hold kFreeSlot (0), below every death.
+  return s.death.empty() ? 0 : *std::max_element(s.death.begin(), s.death.end());
+}
+
+ObjectRef MHeap::allocSlot(uint32_t id, int32_t i, DeathTick death, Bytes touch) {
   Span& s = spans_[id];
-  const int32_t i = nextFreeIndex(s);
-  s.allocBits[static_cast<size_t>(i >> 6)] |= uint64_t{1} << (i & 63);
-  s.freeindex = i + 1;
+  death = std::max(death, kFirstDeath);
   ++s.allocCount;
   s.death[static_cast<size_t>(i)] = death;
-  if (death < s.minDeath) s.minDeath = death;
-  heapAlloc_ += s.elemsize;
-  totalAlloc_ += s.elemsize;
-  ++heapObjects_;
-  ++mallocs_;
+  s.minDeath = std::min(s.minDeath, death);
+  s.maxDeath = std::max(s.maxDeath, death);
   ledger_.allocated(death, amountOf(s));
   // mallocgc zeroes the slot when the span may be dirty; otherwise only what the program writes.
   const int64_t written = s.needzero ? s.elemsize : std::min<int64_t>(touch.v, s.elemsize);
@@ -54,8 +123,47 @@ ObjectRef MHeap::allocSlot(uint32_t id, DeathTick death, Bytes touch) {
 ObjectRef MHeap::mallocSmall(int p, int sizeclass, bool noscan, DeathTick death, Bytes touch) {
   const int spc = sizeclass << 1 | (noscan ? 1 : 0);
   uint32_t id = mcaches_[static_cast<size_t>(p)].alloc[static_cast<size_t>(spc)];
-  if (id == kNoSpan || nextFreeIndex(spans_[id]) >= spans_[id].nelems) id = refill(p, spc);
-  return allocSlot(id, death, touch);
+  if (id == kNoSpan || spans_[id].allocCount == spans_[id].nelems) id = refill(p, spc);
+  // Slots below freeindex are all taken until the next sweep, so a span that is not full has
+  // a free slot at or after it.
+  return allocSlot(id, nextFreeIndex(spans_[id]), death, touch);
+}
+
+void MHeap::mallocSmallBatch(int p, int sizeclass, bool noscan, const DeathTick* deaths,
+                             Bytes touch, int n, ObjectRef* out) {
+  assert(std::all_of(deaths, deaths + n, [](DeathTick d) { return d >= kFirstDeath; }));
+  const int spc = sizeclass << 1 | (noscan ? 1 : 0);
+  for (int j = 0; j < n;) {
+    uint32_t id = mcaches_[static_cast<size_t>(p)].alloc[static_cast<size_t>(spc)];
+    if (id == kNoSpan || spans_[id].allocCount == spans_[id].nelems) id = refill(p, spc);
+    Span& s = spans_[id];  // (refill may grow spans_, so only now)
+    const int fit = std::min(n - j, s.nelems - s.allocCount);
+    // allocSlot for `fit` objects, with the span's fields held in registers.
+    const HeapAmount amount = amountOf(s);
+    const int64_t base = s.base().v, elemsize = s.elemsize;
+    // mallocgc zeroes the slot when the span may be dirty; otherwise only what is written.
+    const int64_t written = s.needzero ? elemsize : std::min(touch.v, elemsize);
+    DeathTick lo = s.minDeath, hi = s.maxDeath;
+    int32_t freeindex = s.freeindex;
+    uint64_t allocCache = s.allocCache;
+    DeathTick* death = s.death.data();
+    const int first = j;
+    for (const int end = j + fit; j < end; ++j) {
+      const int32_t i = takeFreeSlot(freeindex, allocCache, s.allocBits);
+      const DeathTick d = deaths[j];
+      death[i] = d;
+      lo = std::min(lo, d);
+      hi = std::max(hi, d);
+      os_.touch(Bytes(base + int64_t{i} * elemsize), Bytes(written));
+      out[j] = ObjectRef{id, static_cast<uint32_t>(i)};
+    }
+    s.freeindex = freeindex;
+    s.allocCache = allocCache;
+    s.allocCount += fit;
+    s.minDeath = lo;
+    s.maxDeath = hi;
+    ledger_.allocatedBatch(deaths + first, fit, amount);
+  }
 }
 
 ObjectRef MHeap::mallocTiny(int p, Bytes size, DeathTick death) {
@@ -74,6 +182,7 @@ ObjectRef MHeap::mallocTiny(int p, Bytes size, DeathTick death) {
     if (nd != d) {
       ledger_.moved(d, nd, amountOf(s));
       d = nd;
+      s.maxDeath = std::max(s.maxDeath, nd);
     }
     c.tinyOffset = off + size.v;
     ++tinyAllocs_;
@@ -99,18 +208,21 @@ ObjectRef MHeap::mallocLarge(Bytes size, bool noscan, DeathTick death, Bytes tou
   const uint32_t id = allocSpan(npages, spc);
   // mcache.allocLarge: put the span on the full swept list so the sweeper finds it.
   central_[static_cast<size_t>(spc)].fullSwept.push_back(id);
-  const ObjectRef r = allocSlot(id, death, touch);
+  const ObjectRef r = allocSlot(id, nextFreeIndex(spans_[id]), death, touch);
   heapLive_ += toBytes(npages).v;
   hooks_.heapLiveGrew();
   return r;
 }
 
 void MHeap::setDeath(ObjectRef r, DeathTick to) {
+  to = std::max(to, kFirstDeath);
   Span& s = spans_[r.span];
   DeathTick& d = s.death[r.slot];
   ledger_.moved(d, to, amountOf(s));
   d = to;
-  if (to < s.minDeath) s.minDeath = to;
+  s.minDeath = std::min(s.minDeath, to);
+  // A one-object span's bound is exact; otherwise it stays an upper bound until the next sweep.
+  s.maxDeath = s.nelems == 1 ? to : std::max(s.maxDeath, to);
 }
 
 Bytes MHeap::retag(DeathTick tag, DeathTick to, double fraction, Rng& rng) {
@@ -118,15 +230,15 @@ Bytes MHeap::retag(DeathTick tag, DeathTick to, double fraction, Rng& rng) {
   for (const Span& s : spans_) {
     if (s.state != SpanState::InUse) continue;
     for (int32_t i = 0; i < s.nelems; ++i)
-      if (((s.allocBits[static_cast<size_t>(i >> 6)] >> (i & 63)) & 1) && s.death[static_cast<size_t>(i)] == tag) ++n;
+      if (s.death[static_cast<size_t>(i)] == tag) ++n;
   }
   int64_t need = fraction >= 1.0 ? n : std::llround(fraction * static_cast<double>(n));
   int64_t remaining = n;
   int64_t moved = 0;
   for (Span& s : spans_) {
     if (s.state != SpanState::InUse || need == 0) continue;
+    const int64_t movedBefore = moved;
     for (int32_t i = 0; i < s.nelems && need > 0; ++i) {
-      if (!((s.allocBits[static_cast<size_t>(i >> 6)] >> (i & 63)) & 1)) continue;
       DeathTick& d = s.death[static_cast<size_t>(i)];
       if (d != tag) continue;
       // Selection sampling (Knuth's algorithm S): each member is chosen with need/remaining.
@@ -136,9 +248,10 @@ Bytes MHeap::retag(DeathTick tag, DeathTick to, double fraction, Rng& rng) {
       --need;
       ledger_.moved(d, to, amountOf(s));
       d = to;
-      if (to < s.minDeath) s.minDeath = to;
+      s.minDeath = std::min(s.minDeath, to);
       moved += s.elemsize;
     }
+    if (moved != movedBefore) s.maxDeath = exactMaxDeath(s);
   }
   return Bytes(moved);
 }
@@ -199,7 +312,7 @@ uint32_t MHeap::cacheSpan(int spc) {
     if (spans_[id].state != SpanState::InUse || spans_[id].sweepgen != sweepgen_ - 2) continue;
     sweep(id, true);
     Span& s = spans_[id];
-    if (nextFreeIndex(s) != s.nelems) return id;
+    if (s.allocCount < s.nelems) return id;
     cl.fullSwept.push_back(id);
   }
   return allocSpan(Pages(classes_.cls(sizeclass).npages), spc);
@@ -242,8 +355,14 @@ uint32_t MHeap::allocSpan(Pages npages, int spc) {
   s.sweepgen = sweepgen_;
   s.state = SpanState::InUse;
   s.minDeath = kForever;
-  s.allocBits.assign(static_cast<size_t>((s.nelems + 63) / 64), 0);
-  s.death.assign(static_cast<size_t>(s.nelems), kForever);
+  s.maxDeath = 0;
+  // A span struct comes back free only after a sweep freed every slot, so its arrays are
+  // already all free when the slot count matches.
+  if (s.death.size() != static_cast<size_t>(s.nelems)) {
+    s.death.assign(static_cast<size_t>(s.nelems), kFreeSlot);
+    s.allocBits.assign(static_cast<size_t>((s.nelems + 63) / 64), 0);
+  }
+  s.allocCache = ~uint64_t{0};
   s.needzero = pages_.allocNeedsZero(a->base, npages);
   ++spansInUse_;
   hooks_.spanAllocated(growth, toBytes(Pages(a->scavenged)));
@@ -263,32 +382,31 @@ bool MHeap::sweep(uint32_t id, bool preserve) {
   const bool wasUnswept = s.sweepgen == sweepgen_ - 2;
   s.sweepgen = sweepgen_;
   int64_t nfreed = 0;
-  if (s.minDeath <= markTick_) {
-    DeathTick newMin = kForever;
-    for (size_t w = 0; w < s.allocBits.size(); ++w) {
-      uint64_t bits = s.allocBits[w];
-      while (bits != 0) {
-        const int b = std::countr_zero(bits);
-        bits &= bits - 1;
-        const size_t i = w * 64 + static_cast<size_t>(b);
-        const DeathTick d = s.death[i];
-        if (d <= markTick_) {
-          s.allocBits[w] &= ~(uint64_t{1} << b);
-          ++nfreed;
-        } else if (d < newMin) {
-          newMin = d;
-        }
-      }
-    }
-    s.minDeath = newMin;
+  if (s.maxDeath <= markTick_) {
+    // Every allocated slot died before the mark (a dropped set, an old slice buffer).
+    nfreed = s.allocCount;
+    std::fill(s.death.begin(), s.death.end(), kFreeSlot);
+    std::fill(s.allocBits.begin(), s.allocBits.end(), 0);
+    s.minDeath = kForever;
+    s.maxDeath = 0;
+  } else if (s.minDeath <= markTick_) {
+    const SlotSweep r = sweepSlots(s.death.data(), s.nelems, markTick_);
+    packAllocBits(s.death.data(), s.nelems, s.allocBits.data());
+    nfreed = r.freed;
+    s.minDeath = r.maxKept == kFreeSlot ? kForever : r.minKeptMinus1 + 1;
+    s.maxDeath = r.maxKept;
+  } else if (s.freeindex > 0) {
+    // Nothing died, but objects allocated since the last sweep now count in allocBits.
+    packAllocBits(s.death.data(), s.nelems, s.allocBits.data());
   }
   s.allocCount -= static_cast<int32_t>(nfreed);
-  s.freeindex = 0;
+  if (nfreed != 0 || s.freeindex != 0) {  // else allocBits and allocCache are unchanged
+    s.freeindex = 0;
+    refillAllocCache(s);
+  }
   const int64_t freedBytes = nfreed * s.elemsize;
-  heapAlloc_ -= freedBytes;
   totalFree_ += freedBytes;
   frees_ += nfreed;
-  heapObjects_ -= nfreed;
   sweepStats_.pagesSwept += s.npages;
   ++sweepStats_.spansSwept;
   sweepStats_.objectsFreed += nfreed;
@@ -418,17 +536,7 @@ void MHeap::startSweepCycle(DeathTick markTick, Bytes heapMarked) {
         if (s.state != SpanState::InUse || s.sweepgen != sweepgen_ - 2) continue;
         ++unswept_;
         // Wholly dead spans (no slot survives this mark) are what mheap.reclaim looks for.
-        bool allDead = s.minDeath <= markTick;
-        if (allDead) {
-          for (size_t w = 0; w < s.allocBits.size() && allDead; ++w) {
-            uint64_t bits = s.allocBits[w];
-            while (bits != 0) {
-              const int b = std::countr_zero(bits);
-              bits &= bits - 1;
-              if (s.death[w * 64 + static_cast<size_t>(b)] > markTick) { allDead = false; break; }
-            }
-          }
-        }
+        const bool allDead = s.maxDeath <= markTick;
         if (allDead) reclaimList_.push_back(id);
       }
     }

@@ -46,6 +46,10 @@ struct ObjectRef {
 
 enum class SpanState : uint8_t { Dead, InUse };
 
+// A free slot's entry in Span::death. Deaths are clamped to >= kFirstDeath (tick 1, ~1 ms).
+inline constexpr DeathTick kFreeSlot = 0;
+inline constexpr DeathTick kFirstDeath = 1;
+
 struct Span {
   int64_t startPage = 0;
   int32_t npages = 0;
@@ -54,12 +58,19 @@ struct Span {
   int32_t nelems = 0;
   int32_t allocCount = 0;
   int32_t freeindex = 0;
+  uint64_t allocCache = 0;  // free slots from freeindex to the end of its allocBits word
   uint32_t sweepgen = 0;
   SpanState state = SpanState::Dead;
   bool needzero = false;
-  DeathTick minDeath = kForever;  // over allocated slots (a lower bound after retags)
-  std::vector<uint64_t> allocBits;
+  // Bounds over the allocated slots' deaths: minDeath a lower bound, maxDeath an upper bound
+  // (both exact after a sweep). They let a sweep skip a span with nothing dead, and find a
+  // wholly dead span without visiting its slots.
+  DeathTick minDeath = kForever;
+  DeathTick maxDeath = 0;
+  // Per slot: the object's death, or kFreeSlot. allocBits (mbitmap.go) are the slots in use as
+  // of the last sweep, which repacks them from death; allocation only moves freeindex.
   std::vector<DeathTick> death;
+  std::vector<uint64_t> allocBits;
 
   int sizeclass() const { return spanClass >> 1; }
   bool noscan() const { return spanClass & 1; }
@@ -93,6 +104,10 @@ class MHeap {
 
   // mallocgc for a small object of a size class (not tiny).
   ObjectRef mallocSmall(int p, int sizeclass, bool noscan, DeathTick death, Bytes touch);
+  // n objects of one size class at once, exactly as n mallocSmall calls place them; refs of
+  // the objects go to out[0..n). Every death must be >= kFirstDeath (deathTickFor's are).
+  void mallocSmallBatch(int p, int sizeclass, bool noscan, const DeathTick* deaths, Bytes touch,
+                        int n, ObjectRef* out);
   // The tiny allocator (size < 16, pointer-free).
   ObjectRef mallocTiny(int p, Bytes size, DeathTick death);
   // A large object: its own span of ceil(size/8 KiB) pages.
@@ -124,11 +139,12 @@ class MHeap {
   // --- stats (what ReadMemStats would see: mcaches flushed) ---
   Bytes heapLive() const { return Bytes(heapLive_); }
   void addHeapLive(Bytes d) { heapLive_ += d.v; }
-  Bytes heapAlloc() const { return Bytes(heapAlloc_); }  // allocated slots, live or unswept
-  int64_t heapObjects() const { return heapObjects_; }
-  Bytes totalAlloc() const { return Bytes(totalAlloc_); }
+  // Allocation totals come from the ledger (every slot handed out is recorded there once).
+  Bytes heapAlloc() const { return totalAlloc() - totalFree(); }  // live or unswept slots
+  int64_t heapObjects() const { return ledger_.totalAllocated().objects - frees_; }
+  Bytes totalAlloc() const { return Bytes(ledger_.totalAllocated().bytes); }
   Bytes totalFree() const { return Bytes(totalFree_); }
-  int64_t mallocs() const { return mallocs_ + tinyAllocs_; }
+  int64_t mallocs() const { return ledger_.totalAllocated().objects + tinyAllocs_; }
   int64_t frees() const { return frees_ + tinyAllocs_; }  // mstats.go counts tiny in both
   int64_t spansInUse() const { return spansInUse_; }
   int64_t spanStructsEver() const { return static_cast<int64_t>(spans_.size()); }
@@ -159,7 +175,10 @@ class MHeap {
   void reclaim(int64_t npages);
   void uncacheSpan(uint32_t id);
   int32_t nextFreeIndex(Span& s);
-  ObjectRef allocSlot(uint32_t id, DeathTick death, Bytes touch);
+  static void refillAllocCache(Span& s);
+  static DeathTick exactMaxDeath(const Span& s);
+  // Puts an object in slot i of span id (i from nextFreeIndex).
+  ObjectRef allocSlot(uint32_t id, int32_t i, DeathTick death, Bytes touch);
   void pushSwept(uint32_t id);
 
   const SizeClassTable& classes_;
@@ -182,10 +201,8 @@ class MHeap {
   int64_t pagesSweptBasis_ = 0;
   SweepStats sweepStats_;
   int64_t heapLive_ = 0;
-  int64_t heapAlloc_ = 0;
-  int64_t heapObjects_ = 0;
   int64_t tinyAllocs_ = 0;
-  int64_t totalAlloc_ = 0, totalFree_ = 0, mallocs_ = 0, frees_ = 0;
+  int64_t totalFree_ = 0, frees_ = 0;
   int64_t spansInUse_ = 0;
 };
 

@@ -6,6 +6,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "observe/report.h"
+
 namespace gomemsim {
 namespace {
 
@@ -113,7 +115,8 @@ void printSummary(std::ostream& out, const Scenario& s, const SimResult& r, cons
                 static_cast<long long>(sum.end.numGc), static_cast<long long>(sum.end.numForcedGc),
                 sum.end.gcCpuFraction * 100);
   out << buf;
-  out << "  peak RES " << mib(sum.peak.rss) << " at " << sum.peak.timeS << " s (" << sum.peakStep
+  std::snprintf(buf, sizeof buf, "%.1f s", sum.peak.timeS);
+  out << "  peak RES " << mib(sum.peak.rss) << " at " << buf << " (" << sum.peakStep
       << "); peak pprof heap " << mib(sum.peakPprof) << "\n";
   out << "  RES at peak, by what holds it:\n";
   printBreakdown(out, sum.peak);
@@ -139,10 +142,11 @@ void writeOutputs(const std::string& dir, const Scenario& s, const SimResult& r)
   std::string gctrace;
   for (const auto& l : r.gctrace) gctrace += l + "\n";
   // Render everything first, then rename into place.
-  const std::string csv = traceCsv(r), json = summaryJson(s, r, sum);
+  const std::string csv = traceCsv(r), json = summaryJson(s, r, sum), html = reportHtml(s, r);
   writeFileAtomic(dir + "/trace.csv", csv);
   writeFileAtomic(dir + "/gctrace.log", gctrace);
   writeFileAtomic(dir + "/summary.json", json);
+  writeFileAtomic(dir + "/report.html", html);
 }
 
 }  // namespace gomemsim

@@ -56,6 +56,32 @@ Bytes OsMemory::reclaimLazyFree(Bytes want) {
   return Bytes(got * kOsPageSize);
 }
 
+namespace {
+// Each of the 32 low bits of x twice: bit i goes to bits 2i and 2i+1 (one runtime page is two
+// OS pages).
+uint64_t doubleBits(uint64_t x) {
+  x &= 0xFFFFFFFFULL;
+  x = (x | (x << 16)) & 0x0000FFFF0000FFFFULL;
+  x = (x | (x << 8)) & 0x00FF00FF00FF00FFULL;
+  x = (x | (x << 4)) & 0x0F0F0F0F0F0F0F0FULL;
+  x = (x | (x << 2)) & 0x3333333333333333ULL;
+  x = (x | (x << 1)) & 0x5555555555555555ULL;
+  return x | (x << 1);
+}
+}  // namespace
+
+Bytes OsMemory::residentInFreePages(const Bitmap& pagesInUse) const {
+  static_assert(kOsPagesPerPage == 2, "one runtime page is two OS pages");
+  int64_t count = 0;
+  for (int64_t w = 0; w < resident_.numWords(); ++w) {
+    const int64_t inUseWord = w >> 1;  // 64 OS pages = 32 runtime pages = half a word
+    const uint64_t inUse =
+        inUseWord < pagesInUse.numWords() ? pagesInUse.word(inUseWord) >> ((w & 1) * 32) : 0;
+    count += popcount64(resident_.word(w) & ~lazy_.word(w) & ~doubleBits(inUse));
+  }
+  return Bytes(count * kOsPageSize);
+}
+
 Bytes OsMemory::countIn(const Bitmap& pages, Bytes addr, Bytes len) {
   // Every OS page the range touches, even partly.
   const int64_t first = addr.v / kOsPageSize;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/rng.h"
+
 namespace gomemsim {
 namespace {
 
@@ -43,6 +45,32 @@ TEST(OsMemory, FreeKeepsPagesResidentUntilPressure) {
   EXPECT_EQ(os.reclaimLazyFree(MiB(8)), MiB(1) - KiB(8));
   EXPECT_EQ(os.resident(), KiB(8));
   EXPECT_EQ(os.lazyFree().v, 0);
+}
+
+// The whole-bitmap pass must agree with counting run by run.
+TEST(OsMemory, ResidentInFreePagesMatchesRunByRunCount) {
+  OsMemory os(MadviseMode::Free);
+  const int64_t heapPages = 700;  // runtime pages, not a multiple of 32
+  os.mapUpTo(toBytes(Pages(heapPages)));
+  Rng rng(4);
+  Bitmap inUse;
+  inUse.resize(heapPages);
+  for (int64_t p = 0; p < heapPages; ++p) {
+    if (rng.below(3) == 0) inUse.set(p);
+    if (rng.below(2) == 0) os.touch(toBytes(Pages(p)) + Bytes(static_cast<int64_t>(rng.below(8192))), Bytes(100));
+  }
+  for (int i = 0; i < 40; ++i) {  // some MADV_FREE'd ranges
+    const int64_t p = static_cast<int64_t>(rng.below(heapPages - 4));
+    os.release(toBytes(Pages(p)), toBytes(Pages(3)));
+  }
+  int64_t expected = 0;
+  for (int64_t p = 0; p < heapPages; ++p) {
+    if (inUse.get(p)) continue;
+    expected += os.residentIn(toBytes(Pages(p)), toBytes(Pages(1))).v - os.lazyFreeIn(toBytes(Pages(p)), toBytes(Pages(1))).v;
+  }
+  EXPECT_GT(expected, 0);
+  EXPECT_GT(os.lazyFree().v, 0);
+  EXPECT_EQ(os.residentInFreePages(inUse).v, expected);
 }
 
 }  // namespace

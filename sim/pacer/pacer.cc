@@ -14,17 +14,24 @@ constexpr int64_t kMemoryLimitHeadroom = 1 << 20;         // go1.19 memoryLimitH
 constexpr int64_t kMinRunway = 64 << 10;                  // heapGoalInternal: triggered + 64 KiB
 constexpr int64_t kTriggerRatioDen = 64, kMinTriggerNum = 45, kMaxTriggerNum = 61;
 
-// go1.19 mgcpacer.go: piController.
+// go1.19 mgcpacer.go: piController. nullopt where Go returns ok=false (an input or the error
+// integral overflowed; the controller is reset).
 struct PiController {
   double kp, ti, tt, min, max;
   double errIntegral = 0;
-  double next(double input, double setpoint, double period) {
+  std::optional<double> next(double input, double setpoint, double period) {
     const double prop = kp * (setpoint - input);
     const double raw = prop + errIntegral;
-    double out = std::clamp(raw, min, max);
-    if (!std::isfinite(raw)) return min;
+    if (!std::isfinite(raw)) {
+      errIntegral = 0;
+      return std::nullopt;
+    }
+    const double out = std::clamp(raw, min, max);
     errIntegral += (kp * period / ti) * (setpoint - input) + (period / tt) * (out - raw);
-    if (!std::isfinite(errIntegral)) { errIntegral = 0; return min; }
+    if (!std::isfinite(errIntegral)) {
+      errIntegral = 0;
+      return std::nullopt;
+    }
     return out;
   }
 };
@@ -58,7 +65,8 @@ class Go119Pacer : public Pacer {
     const double u = e.utilization;
     const double current = static_cast<double>(e.heapLive.v - e.triggered.v) * (u + e.idleUtilization) /
                            (e.scanWork * (1 - u));
-    consMark_ = consMarkController_.next(consMark_, current, 1.0);
+    // endCycle: a controller that overflowed is reset and consMark starts again from 0.
+    consMark_ = consMarkController_.next(consMark_, current, 1.0).value_or(0.0);
   }
 
   Bytes heapGoal(const PacerLimitInputs& lim) const override { return Bytes(goalInternal(lim).bytes); }
@@ -138,5 +146,7 @@ std::unique_ptr<Pacer> makePacer(const std::string& name, int64_t gogc, std::opt
 }
 
 std::string pacerForVersion(const std::string&) { return "go1.19"; }
+
+bool isKnownPacer(const std::string& name) { return name == "go1.19"; }
 
 }  // namespace gomemsim

@@ -64,6 +64,9 @@ class Pacer {
 std::unique_ptr<Pacer> makePacer(const std::string& name, int64_t gogc, std::optional<Bytes> limit);
 // Pacer policy for a Go version.
 std::string pacerForVersion(const std::string& goVersion);
+// The pacer policies makePacer knows, for checking scenario files.
+bool isKnownPacer(const std::string& name);
+inline constexpr const char* kKnownPacers = "go1.19";
 
 inline constexpr int64_t kDefaultHeapMinimum = 4 << 20;  // mgcpacer.go: defaultHeapMinimum
 inline constexpr double kGcBackgroundUtilization = 0.25;  // gcBackgroundUtilization

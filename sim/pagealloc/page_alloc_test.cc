@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+#include <vector>
+
 namespace gomemsim {
 namespace {
 
@@ -74,6 +77,150 @@ TEST(PageAllocator, AllocNeedsZeroOnlyBelowZeroedBase) {
   EXPECT_TRUE(pa.allocNeedsZero(b->base, Pages(20)));
   auto c = pa.alloc(Pages(5));
   EXPECT_FALSE(pa.allocNeedsZero(c->base, Pages(5)));
+}
+
+// --- the mechanism the scavenger policies select from ---------------------------------------
+
+std::vector<PageRun> releaseAll(PageAllocator& pa, const ScavengeSelect& sel, int64_t max = 1 << 20) {
+  std::vector<PageRun> runs;
+  pa.scavenge(Pages(max), sel, [&](PageRun r) { runs.push_back(r); });
+  return runs;
+}
+
+SimTime at(int64_t seconds) { return SimTime(Seconds(seconds).v); }
+
+TEST(PageAllocator, FreeTimesFollowGo111Coalescing) {
+  SimTime now;
+  PageAllocator pa;
+  pa.trackFreeTimes(&now);
+  pa.grow(Pages(512));  // fresh memory: free since 0
+  EXPECT_EQ(pa.freeSince(0), at(0));
+  const int64_t a = pa.alloc(Pages(10))->base;  // [0,10)
+  const int64_t b = pa.alloc(Pages(10))->base;  // [10,20)
+  pa.alloc(Pages(10));                          // [20,30), kept
+  EXPECT_FALSE(pa.freeSince(a).has_value()) << "allocated";
+  EXPECT_EQ(pa.freeSince(30), at(0)) << "the remainder keeps its stamp";
+  now = at(100);
+  pa.free(a, Pages(10));
+  EXPECT_EQ(pa.freeSince(a + 9), at(100));
+  now = at(200);
+  pa.free(b, Pages(10));  // coalesces with a: the merged run takes the new stamp
+  EXPECT_EQ(pa.freeSince(a), at(200));
+  EXPECT_EQ(pa.freeSince(b + 9), at(200));
+  EXPECT_EQ(pa.freeSince(30), at(0)) << "not adjacent: [20,30) is in use";
+  now = at(300);
+  const auto c = pa.alloc(Pages(4));  // first fit: [0,4) out of the run [0,20)
+  ASSERT_EQ(c->base, 0);
+  EXPECT_EQ(pa.freeSince(4), at(200)) << "an allocation's trimmed remainder keeps unusedsince";
+  now = at(400);
+  pa.grow(Pages(1));  // mheap.grow frees the new memory: it merges with the top run
+  EXPECT_EQ(pa.freeSince(30), at(400));
+  EXPECT_EQ(pa.freeSince(1023), at(400));
+  checkAccounting(pa);
+}
+
+TEST(PageAllocator, FreedBeforeReleasesOnlyRunsFreeSinceEarlier) {
+  SimTime now;
+  PageAllocator pa;
+  pa.trackFreeTimes(&now);
+  pa.grow(Pages(512));
+  pa.alloc(Pages(512));
+  now = at(10);
+  pa.free(100, Pages(50));
+  now = at(20);
+  pa.free(300, Pages(30));
+  ScavengeSelect sel;
+  sel.freedBefore = at(20);  // strictly earlier: the run freed at 20 s stays
+  const auto runs = releaseAll(pa, sel);
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].base, 100);
+  EXPECT_EQ(runs[0].npages, 50);
+  sel.freedBefore = at(21);
+  EXPECT_EQ(releaseAll(pa, sel).size(), 1u);
+  EXPECT_EQ(pa.freeRetained().v, 0);
+  checkAccounting(pa);
+  PageAllocator untracked;
+  untracked.grow(Pages(512));
+  EXPECT_THROW(releaseAll(untracked, sel), std::logic_error);
+}
+
+TEST(PageAllocator, LargestRunFirstReleasesWholeRuns) {
+  PageAllocator pa;
+  pa.grow(Pages(1024));
+  pa.alloc(Pages(1024));
+  pa.free(10, Pages(20));
+  pa.free(100, Pages(300));  // the largest
+  pa.free(500, Pages(20));   // [500,520) crosses into chunk 1: still one run
+  ScavengeSelect sel;
+  sel.order = ScavengeOrder::LargestRunFirst;
+  auto runs = releaseAll(pa, sel, 1);
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].base, 100);
+  EXPECT_EQ(runs[0].npages, 300) << "a whole span even though one page was asked";
+  runs = releaseAll(pa, sel, 1);  // equal sizes: the higher address first
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].base, 500);
+  EXPECT_EQ(runs[0].npages, 20);
+  EXPECT_EQ(pa.freeRetained().v, 20);
+  checkAccounting(pa);
+}
+
+TEST(PageAllocator, LastAllocationTellsReleasedAfterUseFromFreshMemory) {
+  PageAllocator pa;
+  pa.grow(Pages(512));
+  auto a = pa.alloc(Pages(8));
+  pa.allocNeedsZero(a->base, Pages(8));  // as mheap.allocSpan does: zeroedBase = 8
+  EXPECT_EQ(pa.lastAllocation().scavenged, 8);
+  EXPECT_EQ(pa.lastAllocation().reusedReleased, 0) << "fresh growth";
+  pa.free(a->base, Pages(8));
+  pa.scavenge(Pages(4), [](PageRun) {});  // releases [4,8)
+  auto b = pa.alloc(Pages(10));           // [0,10): 4 released after use, 2 fresh
+  ASSERT_EQ(b->base, 0);
+  EXPECT_EQ(pa.lastAllocation().npages, 10);
+  EXPECT_EQ(pa.lastAllocation().scavenged, 6);
+  EXPECT_EQ(pa.lastAllocation().reusedReleased, 4);
+}
+
+TEST(PageAllocator, GenerationalScanSkipsDenseChunksAndWaitsForTheCursor) {
+  // Go 1.21 scavChunkData: lastInUse is inUse at the first alloc/free of a generation; a chunk
+  // is dense if either is >= 496 pages. searchAddrBg rises only at nextGen.
+  PageAllocator pa;
+  pa.grow(Pages(3 * kChunkPages));
+  pa.alloc(Pages(3 * kChunkPages));  // generation 0: every chunk full
+  ScavengeSelect gen;
+  gen.generational = true;
+  pa.free(0, Pages(100));  // chunk 0: 412 in use
+  EXPECT_TRUE(releaseAll(pa, gen).empty()) << "searchAddrBg starts cleared";
+  pa.nextScavengeGen();  // generation 1: cursor = page 99
+  pa.free(200, Pages(10));                // chunk 0: not dense, but above the cursor
+  pa.free(kChunkPages, Pages(17));        // chunk 1: 495 in use, lastInUse 512: dense
+  pa.free(2 * kChunkPages, Pages(20));    // chunk 2: 492 in use, lastInUse 512: dense
+  EXPECT_TRUE(pa.backgroundMayScavenge(0));
+  EXPECT_FALSE(pa.backgroundMayScavenge(1));
+  EXPECT_FALSE(pa.backgroundMayScavenge(2));
+  auto runs = releaseAll(pa, gen);
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].base, 0);
+  EXPECT_EQ(runs[0].npages, 100);
+  pa.nextScavengeGen();  // generation 2: cursor = the highest page freed in generation 1
+  EXPECT_TRUE(pa.backgroundMayScavenge(1)) << "495 < 496 once the dense generation is over";
+  EXPECT_TRUE(pa.backgroundMayScavenge(2));
+  runs = releaseAll(pa, gen);
+  ASSERT_EQ(runs.size(), 3u);
+  EXPECT_EQ(runs[0].base, 2 * kChunkPages);
+  EXPECT_EQ(runs[1].base, kChunkPages);
+  EXPECT_EQ(runs[2].base, 200);
+  // Allocating up to the threshold makes a chunk dense at once.
+  ASSERT_EQ(pa.alloc(Pages(95))->base, 0);  // chunk 0: 497 in use
+  pa.free(94, Pages(1));                    // 496: still dense
+  EXPECT_FALSE(pa.backgroundMayScavenge(0));
+  EXPECT_TRUE(releaseAll(pa, gen).empty());
+  // A forced scan (the default) ignores density and the cursor.
+  runs = releaseAll(pa, ScavengeSelect{});
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].base, 94);
+  EXPECT_EQ(pa.freeRetained().v, 0);
+  checkAccounting(pa);
 }
 
 }  // namespace

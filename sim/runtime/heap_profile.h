@@ -39,6 +39,20 @@ class HeapProfile {
     draw();
     records_.push_back(Record{bucket, slot.v, ref, cycle, -1});
   }
+  // The same for n allocations of one slot size (refs in allocation order).
+  void allocatedBatch(int bucket, Bytes slot, const ObjectRef* refs, int n, int64_t cycle) {
+    if (rate_ <= 0) return;
+    for (int j = 0; j < n;) {
+      const int64_t untilSample = (nextSample_ + slot.v - 1) / slot.v;  // allocations, >= 1
+      if (untilSample > n - j) {
+        nextSample_ -= (n - j) * slot.v;
+        return;
+      }
+      j += static_cast<int>(untilSample);
+      draw();
+      records_.push_back(Record{bucket, slot.v, refs[j - 1], cycle, -1});
+    }
+  }
   // Mark termination of cycle n (1-based): records whose object the mark found dead are freed.
   void markTermination(int64_t n, DeathTick markTick, const std::function<DeathTick(ObjectRef)>& deathOf) {
     for (Record& r : records_) {

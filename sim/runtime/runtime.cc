@@ -50,7 +50,8 @@ Runtime::Runtime(const RuntimeConfig& cfg)
   pacerName_ = cfg.pacer == "auto" ? pacerForVersion(cfg.goVersion) : cfg.pacer;
   scavengerName_ = cfg.scavenger == "auto" ? scavengerForVersion(cfg.goVersion) : cfg.scavenger;
   pacer_ = makePacer(pacerName_, cfg.gogc, cfg.memoryLimit);
-  scavenger_ = makeScavenger(scavengerName_);
+  scavenger_ = makeScavenger(scavengerName_, cfg.scavengerParams, cfg.goVersion);
+  if (scavenger_->needsFreeTimes()) pages_.trackFreeTimes(&now_);
   heap_ = std::make_unique<MHeap>(classes_, pages_, os_, ledger_, static_cast<int>(cfg.gomaxprocs), static_cast<MHeapHooks&>(*this));
 }
 
@@ -60,7 +61,7 @@ const std::string& Runtime::scavengerName() const { return scavengerName_; }
 const std::string& Runtime::pacerName() const { return pacerName_; }
 
 ObjectRef Runtime::malloc(int p, Bytes size, bool pointers, DeathTick death, Bytes touch, int bucket) {
-  const int proc = static_cast<int>(p % cfg_.gomaxprocs);
+  const int proc = p < cfg_.gomaxprocs ? p : static_cast<int>(p % cfg_.gomaxprocs);
   ObjectRef r;
   Bytes slot;
   if (isLarge(size)) {
@@ -84,10 +85,14 @@ ObjectRef Runtime::malloc(int p, Bytes size, bool pointers, DeathTick death, Byt
 
 void Runtime::spanAllocated(Bytes growth, Bytes scav) {
   if (inHook_) return;
-  const Bytes want = scavenger_->eagerBytes(growth, scav, scavengerView(), pacer_->memoryLimit());
-  if (want.v > 0) {
+  const PageAllocator::Allocation& a = pages_.lastAllocation();
+  const SpanAllocation span{growth, scav, toBytes(Pages(a.reusedReleased)), toBytes(Pages(a.npages))};
+  const ScavengeRequest req = scavenger_->eager(span, scavengerView(), pacer_->memoryLimit());
+  if (req.bytes.v > 0) {
     inHook_ = true;
-    relEager_ += releasePages(want);
+    const Bytes got = releasePages(req);
+    relEager_ += got;
+    scavenger_->eagerDone(got);
     inHook_ = false;
   }
 }
@@ -117,12 +122,12 @@ PacerLimitInputs Runtime::limitInputs() const {
 ScavengerView Runtime::scavengerView() const {
   const PacerLimitInputs l = limitInputs();
   return ScavengerView{toBytes(pages_.inUse()) + toBytes(pages_.freeRetained()),
-                       toBytes(pages_.freeRetained()), l.mappedReady, cfg_.gomaxprocs};
+                       toBytes(pages_.freeRetained()), l.mappedReady, cfg_.gomaxprocs, now_};
 }
 
-Bytes Runtime::releasePages(Bytes max) {
-  const Pages want = pagesFor(max);
-  const Pages got = pages_.scavenge(want, [&](PageRun r) {
+Bytes Runtime::releasePages(const ScavengeRequest& req) {
+  const Pages want = pagesFor(req.bytes);
+  const Pages got = pages_.scavenge(want, req.select, [&](PageRun r) {
     os_.release(toBytes(Pages(r.base)), toBytes(Pages(r.npages)));
   });
   relSinceTrace_ += toBytes(got);
@@ -173,21 +178,26 @@ void Runtime::progressMark(Duration dt, double mutatorCpus) {
   // A user-forced GC (gcForceBlockMode) runs with the program blocked: every P marks.
   const double cpus = mark_.forced ? procs : markCpus(mutatorCpus);
   const double bgShare = mark_.forced ? procs : kGcBackgroundUtilization * procs;
-  double work = cpus * secs;
-  // Assists: the allocation since the last step pays assistWorkPerByte.
+  const double work = cpus * secs;
+  // The allocation since the last step owes assistWorkPerByte (mgcpacer.go revise: remaining
+  // work over remaining heap distance), priced before this step's background work.
   const int64_t allocated = heap_->heapLive().v - mark_.lastHeapLiveSeen;
   mark_.lastHeapLiveSeen = heap_->heapLive().v;
-  if (allocated > 0 && !mark_.forced) {
-    const double heapRemaining = std::max<double>(1.0, static_cast<double>(mark_.goal.v - heap_->heapLive().v));
-    const double assist = std::min(mark_.workLeftNs, static_cast<double>(allocated) * mark_.workLeftNs / heapRemaining);
-    mark_.assistCpuNs += assist;
-    mark_.workLeftNs -= assist;
-  }
+  const double heapRemaining = std::max<double>(1.0, static_cast<double>(mark_.goal.v - heap_->heapLive().v));
+  const double debt = allocated > 0 && !mark_.forced ? static_cast<double>(allocated) * mark_.workLeftNs / heapRemaining : 0;
+  // Background and idle workers scan first; their work is credit that allocating goroutines
+  // steal before assisting (Go 1.19 mgcmark.go: gcFlushBgCredit, gcAssistAlloc's bgScanCredit).
   const double done = std::min(work, mark_.workLeftNs);
   mark_.workLeftNs -= done;
+  mark_.bgScanCredit += done;
   const double bgPart = done * std::min(1.0, bgShare / cpus);
   mark_.bgCpuNs += bgPart;
   mark_.idleCpuNs += done - bgPart;
+  const double stolen = std::min(debt, mark_.bgScanCredit);
+  mark_.bgScanCredit -= stolen;
+  const double assist = std::min(mark_.workLeftNs, debt - stolen);
+  mark_.assistCpuNs += assist;
+  mark_.workLeftNs -= assist;
 }
 
 void Runtime::markTermination() {
@@ -215,6 +225,7 @@ void Runtime::markTermination() {
                                    static_cast<double>(marked.scanBytes + marked.objects * kRefBytesPerObject + stackScan),
                                    std::clamp(u, 0.01, 0.99), uIdle});
   const Bytes lastInUse = toBytes(pages_.inUse());
+  pages_.nextScavengeGen();  // Go 1.21 gcMarkTermination: scav.index.nextGen before sweeping
   heap_->startSweepCycle(mark_.markTick, Bytes(marked.bytes));
   pacer_->commit(PacerCycleInputs{Bytes(marked.bytes), Bytes(marked.scanBytes + marked.objects * kRefBytesPerObject),
                                   Bytes(stackScan), Bytes(0), heap_->isSweepDone(), heap_->heapLive()});
@@ -313,8 +324,8 @@ void Runtime::runScavenger(SimTime t) {
   for (int guard = 0; guard < 1000; ++guard) {
     const auto w = scavenger_->nextWake();
     if (!w || *w > t) return;
-    const Bytes want = scavenger_->runBatch(*w, scavengerView());
-    if (want.v == 0) return;
+    const ScavengeRequest want = scavenger_->runBatch(*w, scavengerView());
+    if (want.bytes.v == 0) return;
     const Bytes got = releasePages(want);
     relBg_ += got;
     const Duration cpu(static_cast<int64_t>(static_cast<double>(got.v) * kReleaseNsPerByte));
@@ -345,7 +356,7 @@ void Runtime::gc() {
 void Runtime::freeOSMemory() {
   gc();
   // mheap.go scavengeAll: release every free page, on the calling goroutine.
-  const Bytes got = releasePages(toBytes(pages_.freeRetained()) + Bytes(kPageSize));
+  const Bytes got = releasePages(ScavengeRequest{toBytes(pages_.freeRetained()) + Bytes(kPageSize), ScavengeSelect{}});
   relForced_ += got;
   emitScavTrace(true);
   advanceTo(now_ + Duration(static_cast<int64_t>(static_cast<double>(got.v) * kReleaseNsPerByte)), 1);
@@ -423,13 +434,8 @@ MemSnapshot Runtime::snapshot() {
   // RES breakdown: resident bytes only.
   const HeapAmount reach = ledger_.reachableAt(tickOf(now_));
   s.lazyFree = os_.lazyFree();
-  int64_t freeResident = 0;
-  pages_.forEachFreeRun([&](PageRun r) {
-    // LazyFree pages are counted in lazy_free, wherever they are.
-    freeResident += os_.residentIn(toBytes(Pages(r.base)), toBytes(Pages(r.npages))).v -
-                    os_.lazyFreeIn(toBytes(Pages(r.base)), toBytes(Pages(r.npages))).v;
-  });
-  s.retainedFree = Bytes(freeResident);
+  // Free pages still resident (LazyFree pages are counted in lazy_free, wherever they are).
+  s.retainedFree = os_.residentInFreePages(pages_.allocBitmap());
   const int64_t inuseResident = std::max<int64_t>(0, os_.resident().v - s.lazyFree.v - s.retainedFree.v);
   s.reachable = Bytes(std::min(inuseResident, reach.bytes));
   s.unsweptGarbage = Bytes(std::min(inuseResident - s.reachable.v, std::max<int64_t>(0, s.heapAlloc.v - reach.bytes)));

@@ -8,11 +8,14 @@
 // workers at 25 % of GOMAXPROCS plus idle Ps, and by assists charged to allocation when the
 // mutator outruns it (assistWorkPerByte = remaining work / remaining heap distance). Mark
 // termination publishes heapMarked, flips sweeping, re-paces the sweeper and the scavenger,
-// advances the heap profile and prints the gctrace line. runtime.GC() blocks until the cycle and
-// all sweeping are done and publishes the profile (mProf_PostSweep); debug.FreeOSMemory() then
-// releases every free page (mheap.go: scavengeAll). It also carries the non-heap memory: stacks,
-// runtime metadata (Go 1.19 heapArena: a 2-bit-per-word heap bitmap written when a span is
-// initialised, the spans array; mspan structures, never freed), and the heap profile.
+// advances the heap profile and the page allocator's scavenge generation (Go 1.21 nextGen), and
+// prints the gctrace line. runtime.GC() blocks until the cycle and all sweeping are done and
+// publishes the profile (mProf_PostSweep); debug.FreeOSMemory() then releases every free page
+// (mheap.go: scavengeAll). The scavenger policy decides what else to release and when
+// (scavenger.h); the runtime carries it out through the page allocator and the OS model. It
+// also carries the non-heap memory: stacks, runtime metadata (Go 1.19 heapArena: a
+// 2-bit-per-word heap bitmap written when a span is initialised, the spans array; mspan
+// structures, never freed), and the heap profile.
 // The clock and the OS model belong to the runtime object and are reachable by tests.
 // Does not model: goroutine scheduling, STW pause lengths beyond a fixed cost, the GC CPU
 // limiter, write barriers, finalizers.
@@ -43,6 +46,7 @@ struct RuntimeConfig {
   std::optional<Bytes> memoryLimit;
   int64_t gomaxprocs = 2;
   std::string scavenger = "auto";
+  ScavengerParams scavengerParams;  // runtime.scavenger_params; checked against the policy
   std::string pacer = "auto";
   MadviseMode madvise = MadviseMode::DontNeed;
   Bytes baselineRss = MiB(4);
@@ -74,6 +78,12 @@ class Runtime : private MHeapHooks {
 
   // mallocgc. bucket = the allocation site for the heap profile (a stream). p = which P.
   ObjectRef malloc(int p, Bytes size, bool pointers, DeathTick death, Bytes touch, int bucket);
+  // mallocgc for n objects of one size from one allocation site, made at the same instant
+  // (one quantum of a stream): exactly what n malloc calls do, with the per-object work of a
+  // small object reduced to its slot, its death and its OS page.
+  void mallocBatch(int p, Bytes size, Bytes touch, const DeathTick* deaths, int n, bool pointers,
+                   int bucket);
+  int64_t mallocs() const { return heap_->mallocs(); }  // MemStats.Mallocs
   void setDeath(ObjectRef r, DeathTick d) { heap_->setDeath(r, d); }
   Bytes retag(DeathTick tag, DeathTick to, double fraction) { return heap_->retag(tag, to, fraction, rng_); }
 
@@ -105,7 +115,7 @@ class Runtime : private MHeapHooks {
 
   PacerLimitInputs limitInputs() const;
   ScavengerView scavengerView() const;
-  Bytes releasePages(Bytes max);   // page allocator + OS; returns bytes released
+  Bytes releasePages(const ScavengeRequest& req);  // page allocator + OS; returns bytes released
   void startCycle(bool forced);
   void markTermination();
   void progressMark(Duration dt, double mutatorCpus);
@@ -115,6 +125,8 @@ class Runtime : private MHeapHooks {
   void emitScavTrace(bool forced);
   Bytes metadataResident() const;
   Bytes metadataSys() const;
+
+  std::vector<ObjectRef> batchRefs_;  // mallocBatch's scratch space
 
   RuntimeConfig cfg_;
   SimTime now_{0};
@@ -140,6 +152,7 @@ class Runtime : private MHeapHooks {
     HeapAmount allocatedAtStart;
     double workTotalNs = 0, workLeftNs = 0;
     double bgCpuNs = 0, assistCpuNs = 0, idleCpuNs = 0;
+    double bgScanCredit = 0;  // background scan work not yet claimed by allocations
     Bytes heap0, goal;
     int64_t lastHeapLiveSeen = 0;
   } mark_;

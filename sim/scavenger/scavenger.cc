@@ -1,129 +1,149 @@
+// The policy registry, the Go version -> policy map, parameter checks, and the goal formulas
+// several policies share.
 #include "scavenger/scavenger.h"
 
 #include <algorithm>
-#include <limits>
-#include <stdexcept>
+#include <charconv>
+
+#include "scavenger/policies.h"
 
 namespace gomemsim {
 namespace {
 
-constexpr int64_t kNoGoal = std::numeric_limits<int64_t>::max();
-constexpr int64_t kPhysPage = kOsPageSize;
-constexpr double kRetainExtraPercent = 10;         // mgcscavenge.go: retainExtraPercent
-constexpr double kReduceExtraPercent = 5;          // mgcscavenge.go: reduceExtraPercent
-constexpr double kScavengePercent = 1;             // mgcscavenge.go: scavengePercent
-constexpr int64_t kScavengeQuantum = 64 << 10;     // mgcscavenge.go: scavengeQuantum
-constexpr int64_t kMinScavWorkTimeNs = 1000000;    // mgcscavenge.go: minScavWorkTime (1 ms)
-// Delay between sweep completion and the scavenger's first batch: sysmon wakes it
-// (scavenger.ready -> sysmon -> scavenger.wake); measured ~2 s on real Go 1.19 here.
-constexpr int64_t kWakeDelayNs = 2000000000;
+using Factory = std::unique_ptr<ScavengerPolicy> (*)(const ScavengerParams&, const std::string&);
 
-class Background119 : public ScavengerPolicy {
- public:
-  std::string name() const override { return "background-1.19"; }
-
-  void paced(const ScavengerPacing& p) override {
-    // mgcscavenge.go: gcPaceScavenger (Go 1.19).
-    memoryLimitGoal_ = kNoGoal;
-    if (p.memoryLimit) {
-      // As shipped in 1.19-1.21: limit * (100 - reduceExtraPercent), i.e. 95x the limit
-      // (golang/go#62449), so the background scavenger never works for the memory limit.
-      const double g = static_cast<double>(p.memoryLimit->v) * (100 - kReduceExtraPercent);
-      memoryLimitGoal_ = g >= 9.2e18 ? kNoGoal : static_cast<int64_t>(g);
-    }
-    if (p.lastHeapGoal.v == 0) {  // no GC has completed yet
-      gcPercentGoal_ = kNoGoal;
-      return;
-    }
-    const double ratio = static_cast<double>(p.heapGoal.v) / static_cast<double>(p.lastHeapGoal.v);
-    int64_t goal = static_cast<int64_t>(static_cast<double>(p.lastHeapInUse.v) * ratio);
-    goal += static_cast<int64_t>(static_cast<double>(goal) * kRetainExtraPercent / 100);
-    goal = (goal + kPhysPage - 1) / kPhysPage * kPhysPage;
-    // Under the goal or within a physical page of it: nothing to do.
-    if (p.heapRetained.v <= goal || p.heapRetained.v - goal < kPhysPage) goal = kNoGoal;
-    gcPercentGoal_ = goal;
-  }
-
-  void sweepDone(SimTime now) override {
-    if (gcPercentGoal_ == kNoGoal && memoryLimitGoal_ == kNoGoal) return;
-    const SimTime w = now + Duration(kWakeDelayNs);
-    if (!wake_ || *wake_ > w) wake_ = w;
-  }
-
-  Bytes eagerBytes(Bytes growth, Bytes scav, const ScavengerView& v,
-                   std::optional<Bytes> memoryLimit) override {
-    // mheap.go allocSpan (Go 1.19): memory-limit and heap-growth scavenging, the larger.
-    int64_t bytes = 0;
-    if (memoryLimit && v.mappedReady.v + scav.v > memoryLimit->v)
-      bytes = v.mappedReady.v + scav.v - memoryLimit->v;
-    if (gcPercentGoal_ != kNoGoal && growth.v > 0 && v.heapRetained.v + growth.v > gcPercentGoal_) {
-      const int64_t todo = std::min(growth.v, v.heapRetained.v + growth.v - gcPercentGoal_);
-      bytes = std::max(bytes, todo);
-    }
-    return Bytes(bytes);
-  }
-
-  std::optional<SimTime> nextWake() const override { return wake_; }
-
-  Bytes runBatch(SimTime, const ScavengerView& v) override {
-    if (!hasWork(v)) {
-      wake_.reset();  // park until the next sweep completion
-      return Bytes(0);
-    }
-    // Quanta until >= 1 ms of work, but no further than the goal.
-    const int64_t perBatch = static_cast<int64_t>(kMinScavWorkTimeNs / kReleaseNsPerByte);
-    int64_t want = std::min(perBatch, excess(v));
-    want = (want + kScavengeQuantum - 1) / kScavengeQuantum * kScavengeQuantum;
-    return Bytes(want);
-  }
-
-  void worked(SimTime now, Bytes released, Duration cpu, const ScavengerView& v) override {
-    if (released.v == 0) {  // nothing could be found: park
-      wake_.reset();
-      return;
-    }
-    // scavengerState.sleep: the controller settles where work is scavengePercent of all Ps;
-    // at least 1 ms of work is charged per batch.
-    const double worked = std::max<double>(static_cast<double>(cpu.v), kMinScavWorkTimeNs);
-    const double share = kScavengePercent / 100 * static_cast<double>(v.gomaxprocs);
-    const double sleep = worked * (1 / share - 1);
-    wake_ = now + Duration(static_cast<int64_t>(sleep));
-  }
-
- private:
-  int64_t excess(const ScavengerView& v) const {
-    int64_t e = 0;
-    if (gcPercentGoal_ != kNoGoal) e = std::max(e, v.heapRetained.v - gcPercentGoal_);
-    if (memoryLimitGoal_ != kNoGoal) e = std::max(e, v.mappedReady.v - memoryLimitGoal_);
-    return std::min(e, v.heapFree.v);
-  }
-  bool hasWork(const ScavengerView& v) const { return excess(v) > 0; }
-  int64_t gcPercentGoal_ = kNoGoal;
-  int64_t memoryLimitGoal_ = kNoGoal;
-  std::optional<SimTime> wake_;
+struct PolicyInfo {
+  const char* name;
+  const char* homeVersion;  // the version the policy is named after, when none is given
+  std::vector<std::string> honours;
+  Factory make;
 };
 
-class NoScavenger : public ScavengerPolicy {
- public:
-  std::string name() const override { return "none"; }
-  void paced(const ScavengerPacing&) override {}
-  void sweepDone(SimTime) override {}
-  Bytes eagerBytes(Bytes, Bytes, const ScavengerView&, std::optional<Bytes>) override { return Bytes(0); }
-  std::optional<SimTime> nextWake() const override { return std::nullopt; }
-  Bytes runBatch(SimTime, const ScavengerView&) override { return Bytes(0); }
-  void worked(SimTime, Bytes, Duration, const ScavengerView&) override {}
-};
+const std::vector<PolicyInfo>& registry() {
+  static const std::vector<PolicyInfo> kPolicies = {
+      {"sysmon-5min", "1.11", {"idle_threshold", "period"}, scav::makeSysmon5Min},
+      {"background", "1.17", {"idle_threshold", "retain_extra", "cpu_fraction"}, scav::makeBackground},
+      {"background-1.19", "1.19", {"idle_threshold", "retain_extra", "cpu_fraction"}, scav::makeBackground119},
+      {"background-1.21", "1.21", {"idle_threshold", "retain_extra", "cpu_fraction"}, scav::makeBackground121},
+      {"none", "1.19", {}, scav::makeNone},
+  };
+  return kPolicies;
+}
+
+const PolicyInfo* findPolicy(const std::string& name) {
+  for (const PolicyInfo& p : registry())
+    if (name == p.name) return &p;
+  return nullptr;
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& s : items) out += (out.empty() ? "" : ", ") + s;
+  return out.empty() ? "none" : out;
+}
+
+std::vector<std::string> paramsSet(const ScavengerParams& p) {
+  std::vector<std::string> out;
+  if (p.idleThreshold) out.push_back("idle_threshold");
+  if (p.period) out.push_back("period");
+  if (p.retainExtra) out.push_back("retain_extra");
+  if (p.cpuFraction) out.push_back("cpu_fraction");
+  return out;
+}
 
 }  // namespace
 
-const char* knownScavengers() { return "background-1.19, none"; }
-
-std::unique_ptr<ScavengerPolicy> makeScavenger(const std::string& name) {
-  if (name == "background-1.19") return std::make_unique<Background119>();
-  if (name == "none") return std::make_unique<NoScavenger>();
-  throw std::invalid_argument("unknown scavenger policy '" + name + "' (known: " + knownScavengers() + ")");
+const char* knownScavengers() {
+  static const std::string kNames = joined(scavengerNames());
+  return kNames.c_str();
 }
 
-std::string scavengerForVersion(const std::string&) { return "background-1.19"; }
+std::vector<std::string> scavengerNames() {
+  std::vector<std::string> out;
+  for (const PolicyInfo& p : registry()) out.emplace_back(p.name);
+  return out;
+}
 
+const std::vector<std::string>& scavengerParamNames() {
+  static const std::vector<std::string> kNames = {"idle_threshold", "period", "retain_extra", "cpu_fraction"};
+  return kNames;
+}
+
+std::vector<std::string> scavengerParamsHonoured(const std::string& policy) {
+  const PolicyInfo* p = findPolicy(policy);
+  return p ? p->honours : std::vector<std::string>{};
+}
+
+void checkScavengerParams(const std::string& policy, const ScavengerParams& params) {
+  const PolicyInfo* p = findPolicy(policy);
+  if (!p)
+    throw ScavengerParamError("", "unknown scavenger policy '" + policy + "'; expected auto or one of " + knownScavengers());
+  for (const std::string& key : paramsSet(params)) {
+    if (std::find(p->honours.begin(), p->honours.end(), key) == p->honours.end())
+      throw ScavengerParamError(key, "scavenger policy '" + policy + "' does not use " + key +
+                                         " (it honours: " + joined(p->honours) + ")");
+  }
+}
+
+std::unique_ptr<ScavengerPolicy> makeScavenger(const std::string& name, const ScavengerParams& params,
+                                               const std::string& goVersion) {
+  const PolicyInfo* p = findPolicy(name);
+  if (!p) throw std::invalid_argument("unknown scavenger policy '" + name + "'; expected auto or one of " + knownScavengers());
+  checkScavengerParams(name, params);
+  return p->make(params, goVersion.empty() ? p->homeVersion : goVersion);
+}
+
+std::string scavengerForVersion(const std::string& goVersion) {
+  const int minor = scav::goMinor(goVersion);
+  if (minor == 0) return "background-1.19";
+  if (minor <= 12) return "sysmon-5min";
+  if (minor <= 18) return "background";
+  if (minor <= 20) return "background-1.19";
+  return "background-1.21";
+}
+
+namespace scav {
+
+int goMinor(const std::string& goVersion) {
+  if (goVersion.rfind("1.", 0) != 0) return 0;
+  int minor = 0;
+  const char* first = goVersion.data() + 2;
+  const char* last = goVersion.data() + goVersion.size();
+  auto [ptr, ec] = std::from_chars(first, last, minor);
+  return ec == std::errc() && ptr == last ? minor : 0;
+}
+
+int64_t gcPercentGoal(const ScavengerPacing& p, double retainExtra) {
+  if (p.lastHeapGoal.v == 0) return kNoGoal;  // no GC has completed yet
+  const double ratio = static_cast<double>(p.heapGoal.v) / static_cast<double>(p.lastHeapGoal.v);
+  int64_t goal = static_cast<int64_t>(static_cast<double>(p.lastHeapInUse.v) * ratio);
+  // retainedGoal += retainedGoal / (1.0 / (retainExtraPercent / 100.0)), as Go writes it.
+  if (retainExtra > 0) goal += static_cast<int64_t>(static_cast<double>(goal) / (1.0 / retainExtra));
+  goal = (goal + kPhysPage - 1) / kPhysPage * kPhysPage;
+  // Under the goal or within a physical page of it: nothing to do.
+  if (p.heapRetained.v <= goal || p.heapRetained.v - goal < kPhysPage) return kNoGoal;
+  return goal;
+}
+
+int64_t memoryLimitGoal(std::optional<Bytes> limit, Bytes mappedReady, bool shippedBug) {
+  if (!limit) return kNoGoal;
+  const double factor = shippedBug ? 100 - kReduceExtraPercent : 1 - kReduceExtraPercent / 100;
+  const double g = static_cast<double>(limit->v) * factor;
+  if (g >= 9.2e18 || mappedReady.v <= static_cast<int64_t>(g)) return kNoGoal;  // already met
+  return static_cast<int64_t>(g);
+}
+
+bool hasMemoryLimitGoalBug(const std::string& goVersion) {
+  const int minor = goMinor(goVersion);
+  return minor >= 19 && minor <= 21;
+}
+
+ScavengeSelect nonForcedSelect(const std::optional<Duration>& idleThreshold, SimTime now, bool generational) {
+  ScavengeSelect s;
+  s.generational = generational;
+  if (idleThreshold && idleThreshold->v > 0) s.freedBefore = now + Duration(-idleThreshold->v);
+  return s;
+}
+
+}  // namespace scav
 }  // namespace gomemsim

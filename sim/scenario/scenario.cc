@@ -28,6 +28,8 @@
 #include <sstream>
 #include <string_view>
 
+#include "pacer/pacer.h"
+
 namespace gomemsim {
 namespace {
 
@@ -41,6 +43,7 @@ constexpr std::string_view kSizeForm = "expected a size such as 64B, 32KiB, 1.5G
 constexpr std::string_view kDurationForm =
     "expected a duration such as 250ms, 1.5s, 5m, 2h, 10us or 0";
 constexpr std::string_view kRateForm = "expected a rate such as 100MB/s, 1.5GiB/s or 64KiB/ms";
+constexpr std::string_view kPercentForm = "expected a percentage such as 10% or 1.5%";
 constexpr std::string_view kLifetimeForm =
     "expected a lifetime such as 0, 2s, forever, {fixed: 2s}, {exponential: 500ms} or "
     "{lognormal: {median: 1s, sigma: 0.5}}";
@@ -278,6 +281,27 @@ std::string madvise(const std::string& text) {
   return std::string(t);
 }
 
+// "10%" -> 0.10; within [lo, hi] (as fractions), lo excluded when loOpen.
+double percent(const std::string& text, double lo, bool loOpen, double hi) {
+  std::string_view t = trim(text);
+  if (t.empty() || t.back() != '%') invalid(kPercentForm, text);
+  auto d = toDecimal(trim(t.substr(0, t.size() - 1)));
+  if (!d) invalid(kPercentForm, text);
+  const double f = d->value / 100;
+  if (f < lo || (loOpen && f == lo) || f > hi) {
+    invalid(kPercentForm, text,
+            std::string(loOpen ? "more than " : "at least ") + std::to_string(static_cast<int>(lo * 100)) +
+                "% and at most " + std::to_string(static_cast<int>(hi * 100)) + "%");
+  }
+  return f;
+}
+
+Duration nonNegativeDuration(const std::string& text) {
+  Duration d = parseDuration(text);
+  if (d.v < 0) invalid(kDurationForm, text, "must not be negative");
+  return d;
+}
+
 std::string nonEmpty(const std::string& text) {
   std::string_view t = trim(text);
   if (t.empty()) invalid("expected a non-empty name", text);
@@ -291,6 +315,15 @@ struct Knob {
   std::function<void(Scenario&, const std::string&)> set;
 };
 
+// runtime.pacer: auto (the Go version's own) or a pacer policy gomemsim models.
+std::string pacerName(const std::string& v) {
+  const std::string name = nonEmpty(v);
+  if (name != "auto" && !isKnownPacer(name))
+    throw std::invalid_argument("expected auto or a pacer policy (" + std::string(kKnownPacers) + "), got " +
+                                inQuotes(name));
+  return name;
+}
+
 const std::vector<Knob>& knobs() {
   static const std::vector<Knob> kKnobs = {
       {"runtime.go", "go",
@@ -303,8 +336,22 @@ const std::vector<Knob>& knobs() {
        [](Scenario& s, const std::string& v) { s.runtime.gomaxprocs = gomaxprocs(v); }},
       {"runtime.scavenger", "scavenger",
        [](Scenario& s, const std::string& v) { s.runtime.scavenger = nonEmpty(v); }},
+      {"runtime.scavenger_params.idle_threshold", "",
+       [](Scenario& s, const std::string& v) {
+         s.runtime.scavenger_params.idleThreshold = nonNegativeDuration(v);
+       }},
+      {"runtime.scavenger_params.period", "",
+       [](Scenario& s, const std::string& v) { s.runtime.scavenger_params.period = positiveDuration(v); }},
+      {"runtime.scavenger_params.retain_extra", "",
+       [](Scenario& s, const std::string& v) {
+         s.runtime.scavenger_params.retainExtra = percent(v, 0, false, 10);
+       }},
+      {"runtime.scavenger_params.cpu_fraction", "",
+       [](Scenario& s, const std::string& v) {
+         s.runtime.scavenger_params.cpuFraction = percent(v, 0, true, 1);
+       }},
       {"runtime.pacer", "pacer",
-       [](Scenario& s, const std::string& v) { s.runtime.pacer = nonEmpty(v); }},
+       [](Scenario& s, const std::string& v) { s.runtime.pacer = pacerName(v); }},
       {"runtime.madvise", "madvise",
        [](Scenario& s, const std::string& v) { s.runtime.madvise = madvise(v); }},
       {"runtime.godebug", "godebug",
@@ -343,6 +390,35 @@ std::vector<std::string_view> knobKeys(std::string_view prefix) {
       keys.push_back(rest);
   }
   return keys;
+}
+
+// The nested maps under prefix ("runtime." -> scavenger_params), after the plain keys.
+std::vector<std::string_view> knobGroups(std::string_view prefix) {
+  std::vector<std::string_view> groups;
+  for (const Knob& k : knobs()) {
+    std::string_view rest = k.path.substr(std::min(prefix.size(), k.path.size()));
+    const size_t dot = rest.find('.');
+    if (!k.path.starts_with(prefix) || dot == std::string_view::npos) continue;
+    if (std::find(groups.begin(), groups.end(), rest.substr(0, dot)) == groups.end())
+      groups.push_back(rest.substr(0, dot));
+  }
+  return groups;
+}
+
+// The scavenger policy a scenario runs: runtime.scavenger, or its Go version's own.
+std::string scavengerPolicy(const RuntimeKnobs& k) {
+  return k.scavenger == "auto" ? scavengerForVersion(k.go_version) : k.scavenger;
+}
+
+// Throws ScavengerParamError when a scavenger parameter is not one the policy honours.
+void checkScavengerKnobs(const RuntimeKnobs& k) {
+  try {
+    checkScavengerParams(scavengerPolicy(k), k.scavenger_params);
+  } catch (const ScavengerParamError& e) {
+    if (k.scavenger != "auto") throw;
+    throw ScavengerParamError(e.param(), std::string(e.what()) + "; runtime.scavenger is auto, which is " +
+                                             scavengerPolicy(k) + " for go " + k.go_version);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -423,6 +499,7 @@ class Reader {
   bool boolean(const Value& v) const;
   void setKnob(const Value& v, std::string_view path, Scenario& s) const;
   void knobs(const Value& v, std::string_view prefix, Scenario& s) const;
+  void checkScavenger(const Scenario& s, const Value& runtime) const;
 
   SizeDist sizeDist(const Value& v) const;
   SizeDist choice(const Value& v) const;
@@ -445,6 +522,7 @@ class Reader {
 
   std::string file_;
   std::map<std::string, Holder> holders_;  // live sets and slices created so far
+  mutable std::map<std::string, Value> knobAt_;  // where each knob was written, by path
   int streams_ = 0;                        // allocation streams read so far
 };
 
@@ -538,6 +616,7 @@ bool Reader::boolean(const Value& v) const {
 
 void Reader::setKnob(const Value& v, std::string_view path, Scenario& s) const {
   const Knob* k = findKnob(path);
+  knobAt_.insert_or_assign(std::string(path), v);
   parse(v, [&](const std::string& t) {
     k->set(s, t);
     return 0;
@@ -546,8 +625,27 @@ void Reader::setKnob(const Value& v, std::string_view path, Scenario& s) const {
 
 // Sets every knob in map v; prefix is "runtime." or "machine.".
 void Reader::knobs(const Value& v, std::string_view prefix, Scenario& s) const {
-  Fields f = fields(v, knobKeys(prefix));
-  for (const auto& [key, val] : f.entries()) setKnob(val, std::string(prefix) + key, s);
+  std::vector<std::string_view> keys = knobKeys(prefix);
+  const std::vector<std::string_view> groups = knobGroups(prefix);
+  keys.insert(keys.end(), groups.begin(), groups.end());
+  Fields f = fields(v, keys);
+  for (const auto& [key, val] : f.entries()) {
+    const std::string path = std::string(prefix) + key;
+    if (std::find(groups.begin(), groups.end(), key) != groups.end()) knobs(val, path + ".", s);
+    else setKnob(val, path, s);
+  }
+}
+
+// The scavenger parameters must be ones the policy in effect honours; the error points at the
+// parameter (or at runtime.scavenger when the policy itself is unknown).
+void Reader::checkScavenger(const Scenario& s, const Value& runtime) const {
+  try {
+    checkScavengerKnobs(s.runtime);
+  } catch (const ScavengerParamError& e) {
+    const std::string path = e.param().empty() ? "runtime.scavenger" : "runtime.scavenger_params." + e.param();
+    auto at = knobAt_.find(path);
+    fail(at != knobAt_.end() ? at->second : runtime, e.what());
+  }
 }
 
 Scenario Reader::scenario(const YAML::Node& doc) {
@@ -563,7 +661,10 @@ Scenario Reader::scenario(const YAML::Node& doc) {
   s.about = std::string(trim(text(f.require("about", "about: one line saying what this shows"))));
   if (s.about.empty())
     fail(f.require("about", ""), "expected one line saying what the scenario shows");
-  if (auto v = f.get("runtime")) knobs(*v, "runtime.", s);
+  if (auto v = f.get("runtime")) {
+    knobs(*v, "runtime.", s);
+    checkScavenger(s, *v);
+  }
   if (auto v = f.get("machine")) knobs(*v, "machine.", s);
   Value steps = f.require("steps", "steps: [gc]");
   for (const Value& v : items(steps, "steps: [{idle: 1s}, gc]")) s.steps.push_back(step(v));
@@ -1038,9 +1139,12 @@ void applySet(Scenario& s, const std::string& assignment) {
     throw ScenarioError("--set", 0, 0,
                         "unknown key " + inQuotes(key) + "; expected one of " + joined(views));
   }
+  const RuntimeKnobs before = s.runtime;
   try {
     k->set(s, value);
+    if (k->path == "runtime.go" || k->path.starts_with("runtime.scavenger")) checkScavengerKnobs(s.runtime);
   } catch (const std::invalid_argument& e) {
+    s.runtime = before;  // a rejected --set changes nothing
     throw ScenarioError("--set", 0, 0, std::string(k->path) + ": " + e.what());
   }
 }

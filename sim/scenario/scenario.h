@@ -1,7 +1,8 @@
 // scenario: the workload and runtime knobs of one simulation, as read from a YAML file.
 //
 // Models: what a scenario file says, already checked and in units (bytes, nanoseconds):
-// runtime knobs (Go version, GOGC, GOMEMLIMIT, GOMAXPROCS, policies by name, seed), the machine,
+// runtime knobs (Go version, GOGC, GOMEMLIMIT, GOMAXPROCS, policies by name and the scavenger
+// policy's parameters, checked against what that policy honours, seed), the machine,
 // the sample interval, and an ordered list of steps (allocation runs, live sets, append growth,
 // drops, idle, runtime.GC, debug.FreeOSMemory, debug.SetGCPercent, debug.SetMemoryLimit,
 // goroutine counts). Overrides (`--env GOGC=...`, `--set key=value`) are applied here too.
@@ -18,6 +19,7 @@
 #include <variant>
 #include <vector>
 
+#include "scavenger/scavenger.h"
 #include "units/units.h"
 
 namespace gomemsim {
@@ -144,6 +146,8 @@ struct RuntimeKnobs {
   std::optional<Bytes> memory_limit;   // nullopt = off (math.MaxInt64)
   int64_t gomaxprocs = 2;
   std::string scavenger = "auto";      // policy name, "auto" = the Go version's own
+  ScavengerParams scavenger_params;    // scavenger_params: {idle_threshold, period, retain_extra,
+                                       // cpu_fraction}; each must be one the policy honours
   std::string pacer = "auto";
   std::string madvise = "auto";        // auto | dontneed | free
   std::string godebug;                 // GODEBUG string as given (e.g. "madvdontneed=0")
@@ -175,8 +179,10 @@ Scenario parseScenario(const std::string& text, const std::string& path);
 // value syntax. Throws ScenarioError with file "--env".
 void applyEnv(Scenario& s, const std::string& env);
 // `--set key=value`, key a dotted path such as runtime.gogc, machine.memory, seed,
-// sample_every, or a short alias (gogc, scavenger, madvise, go, gomaxprocs, memory_limit).
-// Throws ScenarioError with file "--set".
+// sample_every, runtime.scavenger_params.idle_threshold, or a short alias (gogc, scavenger,
+// madvise, go, gomaxprocs, memory_limit). Setting runtime.go, runtime.scavenger or a scavenger
+// parameter re-checks the parameters against the policy then in effect, so with several --set
+// the policy is best set first. Throws ScenarioError with file "--set".
 void applySet(Scenario& s, const std::string& assignment);
 
 // Unit parsing, shared by the parser and the overrides. Throw std::invalid_argument with the

@@ -579,8 +579,8 @@ TEST(ApplySet, KeysAndAliases) {
   applySet(s, "gogc=off");
   applySet(s, "memory_limit=2GiB");
   applySet(s, "runtime.gomaxprocs=8");
-  applySet(s, "scavenger=go119");
-  applySet(s, "runtime.pacer=go118");
+  applySet(s, "scavenger=background");
+  applySet(s, "runtime.pacer=go1.19");
   applySet(s, "madvise=free");
   applySet(s, "godebug=madvdontneed=0");
   applySet(s, "machine.memory=16GiB");
@@ -593,8 +593,8 @@ TEST(ApplySet, KeysAndAliases) {
   EXPECT_EQ(s.runtime.gogc, -1);
   EXPECT_EQ(s.runtime.memory_limit, GiB(2));
   EXPECT_EQ(s.runtime.gomaxprocs, 8);
-  EXPECT_EQ(s.runtime.scavenger, "go119");
-  EXPECT_EQ(s.runtime.pacer, "go118");
+  EXPECT_EQ(s.runtime.scavenger, "background");
+  EXPECT_EQ(s.runtime.pacer, "go1.19");
   EXPECT_EQ(s.runtime.madvise, "free");
   EXPECT_EQ(s.runtime.godebug, "madvdontneed=0");
   EXPECT_EQ(s.machine.memory, GiB(16));
@@ -623,7 +623,8 @@ TEST(ApplySet, Errors) {
                 HasSubstr("unknown key 'runtime.color'; expected one of runtime.go (go)"));
   }
   for (const char* bad : {"gogc", "gogc=-1", "go=2.0", "gomaxprocs=0", "madvise=maybe",
-                          "sample_every=0s", "machine.memory=lots", "seed=x", "memory_limit=1gb"}) {
+                          "sample_every=0s", "machine.memory=lots", "seed=x", "memory_limit=1gb",
+                          "pacer=bogus", "scavenger=bogus"}) {
     try {
       applySet(s, bad);
       ADD_FAILURE() << "accepted " << bad;
@@ -632,6 +633,12 @@ TEST(ApplySet, Errors) {
       EXPECT_THAT(e.what(), HasSubstr("expected")) << bad;
     }
   }
+}
+
+// A policy name the simulator does not know is a bad scenario (exit 2), not a failed run.
+TEST(ScenarioErrors, UnknownPolicyNames) {
+  expectError({"about: x\nruntime:\n  scavenger: bogus\nsteps: [gc]\n", 3, "unknown scavenger policy 'bogus'"});
+  expectError({"about: x\nruntime: {pacer: go1.5}\nsteps: [gc]\n", 2, "expected auto or a pacer policy (go1.19)"});
 }
 
 TEST(ScenarioFiles, EveryShippedFileParses) {

@@ -80,12 +80,7 @@ const SizeClassTable& SizeClassTable::forVersion(const std::string& goVersion) {
   return minor >= 16 || minor == 0 ? go116 : go115;
 }
 
-int SizeClassTable::classFor(int64_t size) const {
-  if (size <= 0 || size > kMaxSmallSize) throw std::out_of_range("not a small object size");
-  // malloc.go: size <= smallSizeMax-8 uses size_to_class8 (divRoundUp by 8).
-  if (size <= kSmallSizeMax - 8) return sizeToClass8_[(size + kSmallSizeDiv - 1) / kSmallSizeDiv];
-  return sizeToClass128_[(size - kSmallSizeMax + kLargeSizeDiv - 1) / kLargeSizeDiv];
-}
+void SizeClassTable::badSize() { throw std::out_of_range("not a small object size"); }
 
 Bytes SizeClassTable::roundUp(Bytes size) const {
   if (size.v <= 0) return Bytes(0);

@@ -22,6 +22,7 @@ namespace gomemsim {
 inline constexpr int64_t kMaxSmallSize = 32768;  // _MaxSmallSize
 inline constexpr int64_t kTinySize = 16;         // _TinySize
 inline constexpr int kTinySizeClass = 2;         // _TinySizeClass
+inline constexpr int kMaxSizeClasses = 68;       // _NumSizeClasses in Go 1.19 (older tables have fewer)
 inline constexpr int64_t kSmallSizeDiv = 8;      // smallSizeDiv
 inline constexpr int64_t kSmallSizeMax = 1024;   // smallSizeMax
 inline constexpr int64_t kLargeSizeDiv = 128;    // largeSizeDiv
@@ -44,12 +45,18 @@ class SizeClassTable {
   int numClasses() const { return static_cast<int>(classes_.size()); }  // incl. class 0
   const SizeClass& cls(int c) const { return classes_[c]; }
   // Class for a small object size (1..32768); Go 1.19 msize.go/malloc.go size_to_class8/128.
-  int classFor(int64_t size) const;
+  int classFor(int64_t size) const {
+    if (size <= 0 || size > kMaxSmallSize) badSize();
+    // malloc.go: size <= smallSizeMax-8 uses size_to_class8 (divRoundUp by 8).
+    if (size <= kSmallSizeMax - 8) return sizeToClass8_[static_cast<size_t>((size + kSmallSizeDiv - 1) / kSmallSizeDiv)];
+    return sizeToClass128_[static_cast<size_t>((size - kSmallSizeMax + kLargeSizeDiv - 1) / kLargeSizeDiv)];
+  }
   // Bytes a request of `size` occupies: class size, or whole pages for a large object
   // (msize.go: roundupsize).
   Bytes roundUp(Bytes size) const;
 
  private:
+  [[noreturn]] static void badSize();
   std::vector<SizeClass> classes_;
   std::vector<uint8_t> sizeToClass8_;
   std::vector<uint8_t> sizeToClass128_;

@@ -52,7 +52,8 @@ struct SimTime {
 inline constexpr int64_t kPageShift = 13;
 inline constexpr int64_t kPageSize = int64_t{1} << kPageShift;
 // linux/amd64 physPageSize.
-inline constexpr int64_t kOsPageSize = 4096;
+inline constexpr int64_t kOsPageShift = 12;
+inline constexpr int64_t kOsPageSize = int64_t{1} << kOsPageShift;  // 4 KiB
 inline constexpr int64_t kOsPagesPerPage = kPageSize / kOsPageSize;
 
 constexpr Bytes KiB(int64_t n) { return Bytes(n << 10); }

@@ -5,43 +5,65 @@
 
 namespace gomemsim {
 
-Bytes drawSize(const SizeDist& d, Rng& rng) {
-  switch (d.kind) {
-    case SizeDist::Kind::Fixed:
-      return d.fixed;
-    case SizeDist::Kind::Choice: {
-      double total = 0;
-      for (const auto& c : d.choices) total += c.weight;
-      double x = rng.uniformOpen() * total;
-      for (const auto& c : d.choices) {
-        if (x <= c.weight) return c.size;
-        x -= c.weight;
-      }
-      return d.choices.back().size;
-    }
-    case SizeDist::Kind::Uniform:
-      return Bytes(d.min.v + static_cast<int64_t>(rng.below(static_cast<uint64_t>(d.max.v - d.min.v + 1))));
-    case SizeDist::Kind::LogNormal: {
-      const double v = static_cast<double>(d.median.v) * std::exp(d.sigma * rng.normal());
-      int64_t b = std::llround(v);
-      b = std::max<int64_t>(b, std::max<int64_t>(1, d.min.v));
-      if (d.max.v > 0) b = std::min(b, d.max.v);
-      return Bytes(b);
+SizeSampler::SizeSampler(const SizeDist& d) : d_(d) {
+  if (d.kind == SizeDist::Kind::Fixed) sizes_.push_back(d.fixed);
+  if (d.kind != SizeDist::Kind::Choice) return;
+  // Walker's alias table (Vose's construction): choice i is kept with probability
+  // threshold_[i] / 2^32, otherwise alias_[i] is taken.
+  const size_t n = d.choices.size();
+  double total = 0;
+  for (const auto& c : d.choices) total += c.weight;
+  std::vector<double> scaled(n);
+  std::vector<size_t> small, large;
+  for (size_t i = 0; i < n; ++i) {
+    sizes_.push_back(d.choices[i].size);
+    scaled[i] = d.choices[i].weight * static_cast<double>(n) / total;
+    (scaled[i] < 1.0 ? small : large).push_back(i);
+  }
+  threshold_.assign(n, uint64_t{1} << 32);
+  alias_.resize(n);
+  for (size_t i = 0; i < n; ++i) alias_[i] = static_cast<uint32_t>(i);
+  while (!small.empty() && !large.empty()) {
+    const size_t s = small.back(), l = large.back();
+    small.pop_back();
+    threshold_[s] = static_cast<uint64_t>(scaled[s] * 4294967296.0);
+    alias_[s] = static_cast<uint32_t>(l);
+    scaled[l] -= 1.0 - scaled[s];
+    if (scaled[l] < 1.0) {
+      large.pop_back();
+      small.push_back(l);
     }
   }
-  return d.fixed;
 }
 
-Duration drawLifetime(const LifetimeDist& d, Rng& rng) {
-  switch (d.kind) {
+Bytes SizeSampler::drawOther(Rng& rng) const {
+  switch (d_.kind) {
+    case SizeDist::Kind::Uniform:
+      return Bytes(d_.min.v + static_cast<int64_t>(rng.below(static_cast<uint64_t>(d_.max.v - d_.min.v + 1))));
+    case SizeDist::Kind::LogNormal: {
+      const double v = static_cast<double>(d_.median.v) * std::exp(d_.sigma * rng.normal());
+      int64_t b = std::llround(v);
+      b = std::max<int64_t>(b, std::max<int64_t>(1, d_.min.v));
+      if (d_.max.v > 0) b = std::min(b, d_.max.v);
+      return Bytes(b);
+    }
+    case SizeDist::Kind::Fixed:
+    case SizeDist::Kind::Choice:
+      break;
+  }
+  return draw(rng);
+}
+
+Duration LifetimeSampler::drawOther(Rng& rng) const {
+  switch (d_.kind) {
     case LifetimeDist::Kind::Zero:
       return Duration(0);
     case LifetimeDist::Kind::Fixed:
-      return d.fixed;
+      return d_.fixed;
     case LifetimeDist::Kind::Exponential:
-      return Duration(static_cast<int64_t>(rng.exponential(static_cast<double>(d.mean.v))));
+      return Duration(static_cast<int64_t>(rng.exponential(static_cast<double>(d_.mean.v))));
     case LifetimeDist::Kind::LogNormal:
-      return Duration(static_cast<int64_t>(static_cast<double>(d.median.v) * std::exp(d.sigma * rng.normal())));
+      return Duration(static_cast<int64_t>(static_cast<double>(d_.median.v) * std::exp(d_.sigma * rng.normal())));
     case LifetimeDist::Kind::Forever:
       return Duration(-1);
   }

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/rng.h"
 #include "scenario/scenario.h"
@@ -19,8 +20,52 @@
 
 namespace gomemsim {
 
-Bytes drawSize(const SizeDist& d, Rng& rng);
-Duration drawLifetime(const LifetimeDist& d, Rng& rng);
+// Object sizes drawn from a SizeDist. Weighted choices use Walker's alias method (one draw,
+// one table lookup, whatever the number of choices).
+class SizeSampler {
+ public:
+  explicit SizeSampler(const SizeDist& d);
+  Bytes draw(Rng& rng) const {
+    switch (d_.kind) {
+      case SizeDist::Kind::Fixed: return d_.fixed;
+      case SizeDist::Kind::Choice: return sizes_[drawIndex(rng)];
+      default: return drawOther(rng);
+    }
+  }
+  // Fixed and choice distributions have a few distinct sizes; draws can name them by index.
+  bool discrete() const { return !sizes_.empty(); }
+  size_t numSizes() const { return sizes_.size(); }
+  Bytes sizeAt(size_t i) const { return sizes_[i]; }
+  size_t drawIndex(Rng& rng) const {  // discrete() only; a fixed size draws nothing
+    if (sizes_.size() == 1) return 0;
+    const uint64_t r = rng.next();
+    const size_t i = static_cast<size_t>(((r >> 32) * sizes_.size()) >> 32);
+    return (r & 0xFFFFFFFFu) < threshold_[i] ? i : alias_[i];
+  }
+
+ private:
+  Bytes drawOther(Rng& rng) const;
+  SizeDist d_;
+  std::vector<Bytes> sizes_;
+  std::vector<uint64_t> threshold_;  // keep choice i if the low 32 bits are below this
+  std::vector<uint32_t> alias_;
+};
+
+// Lifetimes drawn from a LifetimeDist; Duration(-1) means forever.
+class LifetimeSampler {
+ public:
+  explicit LifetimeSampler(const LifetimeDist& d) : d_(d), mean_(static_cast<double>(d.mean.v)) {}
+  Duration draw(Rng& rng) const {
+    if (d_.kind == LifetimeDist::Kind::Exponential)
+      return Duration(static_cast<int64_t>(rng.exponential(mean_)));
+    return drawOther(rng);
+  }
+
+ private:
+  Duration drawOther(Rng& rng) const;
+  LifetimeDist d_;
+  double mean_;
+};
 // Mean requested size of a distribution (for CPU estimates).
 double meanSize(const SizeDist& d);
 

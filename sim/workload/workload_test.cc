@@ -36,9 +36,10 @@ TEST(Draws, DeterministicAndWithinBounds) {
   u.kind = SizeDist::Kind::Uniform;
   u.min = Bytes(10);
   u.max = Bytes(20);
+  const SizeSampler su(u);
   for (int i = 0; i < 1000; ++i) {
-    const Bytes x = drawSize(u, a);
-    EXPECT_EQ(x, drawSize(u, b));
+    const Bytes x = su.draw(a);
+    EXPECT_EQ(x, su.draw(b));
     EXPECT_GE(x.v, 10);
     EXPECT_LE(x.v, 20);
   }
@@ -46,14 +47,31 @@ TEST(Draws, DeterministicAndWithinBounds) {
   e.kind = LifetimeDist::Kind::Exponential;
   e.mean = Milliseconds(500);
   double sum = 0;
-  for (int i = 0; i < 100000; ++i) sum += static_cast<double>(drawLifetime(e, a).v);
+  const LifetimeSampler le(e);
+  for (int i = 0; i < 100000; ++i) sum += static_cast<double>(le.draw(a).v);
   EXPECT_NEAR(sum / 100000 / 1e6, 500, 10);
   SizeDist c;
   c.kind = SizeDist::Kind::Choice;
   c.choices = {{Bytes(32), 3}, {Bytes(64), 1}};
   int small = 0;
-  for (int i = 0; i < 40000; ++i) small += drawSize(c, a).v == 32;
+  const SizeSampler sc(c);
+  for (int i = 0; i < 40000; ++i) small += sc.draw(a).v == 32;
   EXPECT_NEAR(small / 40000.0, 0.75, 0.01);
+}
+
+// The alias table reproduces arbitrary weights, including a zero weight and many choices.
+TEST(Draws, AliasTableFollowsTheWeights) {
+  SizeDist c;
+  c.kind = SizeDist::Kind::Choice;
+  const double weights[6] = {5, 0, 1, 2.5, 0.5, 1};
+  for (int i = 0; i < 6; ++i) c.choices.push_back({Bytes(8 * (i + 1)), weights[i]});
+  const SizeSampler s(c);
+  Rng rng(5);
+  int hits[6] = {};
+  const int n = 200000;
+  for (int i = 0; i < n; ++i) ++hits[s.draw(rng).v / 8 - 1];
+  for (int i = 0; i < 6; ++i) EXPECT_NEAR(hits[i] / double(n), weights[i] / 10.0, 0.004) << "choice " << i;
+  EXPECT_EQ(hits[1], 0);
 }
 
 }  // namespace

@@ -1,0 +1,121 @@
+// compare: `gomemsim compare`, one scenario run under a grid of knob settings side by side.
+//
+// Does: parses `--vary KEY=V1,V2,...` axes, expands them into the cartesian grid of
+// configurations (first axis slowest) and checks every configuration before anything runs;
+// runs the configurations on worker threads (each its own Simulation on its own Scenario copy)
+// and collects the results in grid order, so every output is byte-identical whatever the
+// thread timing; reduces each run to one table row (peak RES, RES at end, how long RES took to
+// settle after the last drop, GC count, bytes released, pprof heap) and renders the text
+// table, compare.csv, the combined trace.csv (a leading `config` column), the combined
+// gctrace.log and report.html (observe/report.h's compareReportHtml).
+// Does not: model anything (engine/ and runtime/ do), parse command-line flags (cli/), or
+// choose what a knob means (scenario/'s applySet and applyEnv do; a --vary KEY is exactly
+// what --set or --env accepts).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/simulation.h"
+#include "scenario/scenario.h"
+
+namespace gomemsim {
+
+// One `--vary KEY=V1,V2,...`: the key as the user wrote it and its values, in order.
+struct VaryAxis {
+  std::string text;  // the whole argument, for messages
+  std::string key;
+  std::vector<std::string> values;
+};
+
+// Parses one --vary argument. Throws ScenarioError (file "--vary") when it is not KEY=V1,...,
+// a value is empty or repeated.
+VaryAxis parseVary(const std::string& text);
+
+// True when key is a Go environment variable name (upper case, e.g. GOGC, GOMEMLIMIT,
+// GOMAXPROCS, GODEBUG): the value then goes through applyEnv, otherwise through applySet.
+bool isEnvKey(const std::string& key);
+
+// Sets key=value on s the way --env (upper-case Go names) or --set (anything else) would.
+// Throws ScenarioError from applyEnv/applySet.
+void applyVary(Scenario& s, const std::string& key, const std::string& value);
+
+// One point of the grid: its label ("scavenger=none,gogc=100", the keys as written) and the
+// scenario it runs.
+struct GridConfig {
+  std::string label;
+  Scenario scenario;
+};
+
+// The cartesian product of the axes applied on top of base, first axis slowest. Every
+// configuration is checked (the overrides and the runtime it would build); a bad one throws
+// ScenarioError (file "--vary") naming the --vary argument, the value and the configuration.
+// Throws too when two axes have the same key. No axes = one configuration labelled "base".
+std::vector<GridConfig> expandGrid(const Scenario& base, const std::vector<VaryAxis>& axes);
+
+// A configuration's label and its result, as compareReportHtml takes them.
+using ConfigRun = std::pair<std::string, SimResult>;
+
+// Runs every configuration, at most `jobs` at a time (0 = std::thread::hardware_concurrency()),
+// and returns the results in grid order. If runs fail, the first failure in grid order is
+// rethrown after every thread has finished.
+std::vector<ConfigRun> runGrid(const std::vector<GridConfig>& configs, unsigned jobs);
+
+// How long RES took to settle after the last drop.
+//
+// The reference step is the last step whose trace label starts with "drop" ("drop:<set>",
+// "drop_all"), or, when the scenario has none, the last "free_os_memory". It is located in the
+// trace as the last row carrying such a label; the step started at the first row of the run of
+// consecutive rows with that same label (the sample at or right after the step's start; a drop
+// is instantaneous, so this is the post-step sample taken at the drop's own instant; several
+// identical labels in a row are indistinguishable and count as one, the earliest). Call that
+// row `from`. RES "is within 10 %" at a row when |rss - final| * 10 <= final, with final the
+// rss of the last row. The settling row is the first row j >= from such that every row from j
+// to the end is within 10 %; the settle time is time(j) - time(from).
+// Because the last row is within 10 % of itself by definition, a settling row that is the last
+// row proves nothing: then RES never settled within the trace (NeverSettled).
+struct SettleTime {
+  enum class Kind { NoDrop, Settled, NeverSettled };
+  Kind kind = Kind::NoDrop;
+  double seconds = 0;      // Settled only
+  double fromTimeS = 0;    // time of row `from` (Settled and NeverSettled)
+  std::string fromStep;    // its label
+};
+SettleTime settleAfterDrop(const SimResult& r);
+
+// One row of the side-by-side table.
+struct CompareRow {
+  std::string label;
+  Bytes peakRss;             // highest rss of any sample (the first such sample)
+  double peakRssTimeS = 0;
+  Bytes endRss;              // rss of the last sample
+  SettleTime settle;
+  int64_t numGc = 0, numForcedGc = 0;  // at the last sample
+  Bytes releasedBackground, releasedEager, releasedForced;  // the last sample's cumulative counters
+  Bytes releasedTotal;       // their sum
+  Bytes pprofAtPeakRss;      // pprof_inuse of the peak-rss sample
+  Bytes peakPprof;           // highest pprof_inuse of any sample
+};
+CompareRow compareRow(const std::string& label, const SimResult& r);
+
+// The text the command prints: a title with the scenario name, its about line, the table in
+// human units (MiB/GiB, s) and a note on the settle column.
+std::string compareTable(const Scenario& s, const std::vector<CompareRow>& rows);
+// compare.csv: the table with raw bytes and seconds, one row per configuration.
+std::string compareCsv(const std::vector<CompareRow>& rows);
+// trace.csv of every run, one after the other in grid order, with a leading `config` column;
+// the other columns and their text are exactly `gomemsim run`'s trace.csv.
+std::string combinedTraceCsv(const std::vector<ConfigRun>& runs);
+// Every run's gctrace/scavtrace lines, each prefixed by "[label] ".
+std::string combinedGctrace(const std::vector<ConfigRun>& runs);
+// One CSV field: quoted (with doubled quotes) when it holds a comma, quote or line break.
+std::string csvField(const std::string& text);
+
+// Renders trace.csv, compare.csv, gctrace.log and report.html, then writes them into dir
+// (created if missing), each atomically; nothing is written if rendering fails.
+void writeCompareOutputs(const std::string& dir, const Scenario& base, const std::vector<ConfigRun>& runs);
+
+}  // namespace gomemsim

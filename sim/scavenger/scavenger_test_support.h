@@ -1,0 +1,84 @@
+// Helpers shared by the scavenger policy tests: pacing and view records, and a small heap (a
+// page allocator with a clock) on which a policy's requests are carried out the way the
+// runtime carries them out.
+#pragma once
+
+#include <functional>
+#include <optional>
+
+#include "pagealloc/page_alloc.h"
+#include "scavenger/scavenger.h"
+
+namespace gomemsim::testing_support {
+
+inline constexpr int64_t kMiB = int64_t{1} << 20;
+
+inline ScavengerPacing pacing(int64_t goal, int64_t lastGoal, int64_t lastInUse, int64_t retained,
+                              std::optional<Bytes> limit = std::nullopt, int64_t mappedReady = 0) {
+  ScavengerPacing p;
+  p.heapGoal = Bytes(goal);
+  p.lastHeapGoal = Bytes(lastGoal);
+  p.lastHeapInUse = Bytes(lastInUse);
+  p.memoryLimit = limit;
+  p.heapRetained = Bytes(retained);
+  p.mappedReady = Bytes(mappedReady);
+  return p;
+}
+
+inline ScavengerView view(int64_t retained, int64_t heapFree, int64_t mappedReady = 0, int64_t procs = 2,
+                          SimTime now = SimTime()) {
+  return ScavengerView{Bytes(retained), Bytes(heapFree), Bytes(mappedReady), procs, now};
+}
+
+// eager() for a span allocation that grew the heap by `growth` and covered `scav` released bytes.
+inline int64_t eagerBytes(ScavengerPolicy& s, Bytes growth, Bytes scav, const ScavengerView& v,
+                          std::optional<Bytes> limit) {
+  return s.eager(SpanAllocation{growth, scav, Bytes(0), Bytes(kPageSize)}, v, limit).bytes.v;
+}
+
+// A page heap with a clock: pages are allocated and freed by hand, and a policy's requests
+// are released from it as the runtime would (sim/runtime: releasePages).
+struct SmallHeap {
+  SimTime now;
+  PageAllocator pages;
+  explicit SmallHeap(Pages size, bool freeTimes = true) {
+    if (freeTimes) pages.trackFreeTimes(&now);
+    pages.grow(size);
+  }
+  // Allocates n pages (first fit) and returns the first page.
+  int64_t alloc(int64_t n) { return pages.alloc(Pages(n))->base; }
+  void freeAt(SimTime t, int64_t base, int64_t n) {
+    now = t;
+    pages.free(base, Pages(n));
+  }
+  ScavengerView view(int64_t procs = 2) const {
+    const Bytes free = toBytes(pages.freeRetained());
+    return ScavengerView{toBytes(pages.inUse()) + free, free, toBytes(pages.inUse()) + free, procs, now};
+  }
+  // Releases what `r` asks for; returns the pages released.
+  int64_t release(const ScavengeRequest& r) {
+    return pages.scavenge(pagesFor(r.bytes), r.select, [](PageRun) {}).v;
+  }
+  // Runs the policy's background worker (or sysmon) until simulated time `until`, as
+  // Runtime::runScavenger does; returns the pages released.
+  int64_t runWorkerUntil(ScavengerPolicy& s, SimTime until, const std::function<void(SimTime, int64_t)>& onBatch = {}) {
+    int64_t total = 0;
+    while (s.nextWake() && *s.nextWake() <= until) {
+      now = *s.nextWake();
+      const ScavengeRequest r = s.runBatch(now, view());
+      if (r.bytes.v == 0) {
+        if (onBatch) onBatch(now, 0);
+        continue;
+      }
+      const int64_t got = release(r);
+      total += got;
+      if (onBatch) onBatch(now, got);
+      const Duration cpu(static_cast<int64_t>(static_cast<double>(got * kPageSize) * kReleaseNsPerByte));
+      s.worked(now + cpu, toBytes(Pages(got)), cpu, view());
+    }
+    now = until;
+    return total;
+  }
+};
+
+}  // namespace gomemsim::testing_support

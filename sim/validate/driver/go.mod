@@ -1,0 +1,3 @@
+module gomemsim/driver
+
+go 1.19

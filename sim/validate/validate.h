@@ -1,0 +1,47 @@
+// validate: `gomemsim validate` - the same scenario on gomemsim and on the real Go runtime,
+// compared metric by metric.
+//
+// Models: the whole run: load the scenario with the same overrides as `run`, check that the
+// real-Go driver can reproduce it (driver/ refuses what the real runtime cannot be told to do,
+// exit 2), simulate it, build and run the driver (real_go.h), align and compare the two traces
+// (fidelity.h), print the table and write the outputs. Fidelity is measured here, never asserted.
+// Does not model: the runtime (engine/) or the real program (driver/).
+//
+// Outputs (all rendered first, then each written to a temporary name and renamed, so a failed
+// run writes nothing): DIR/sim/{trace.csv,gctrace.log,summary.json}, DIR/real/{trace.csv,
+// gctrace.log,steps.csv,driver.log}, DIR/validate.csv (metric,stat,sim,real,rel_err) and
+// DIR/overlay.csv (gomemsim's sample times with both traces side by side).
+// Exit status: 0 ok, 2 bad input or a scenario the driver refuses, 3 a --tolerance exceeded,
+// 1 internal error (no go toolchain, a failed build or run).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "validate/fidelity.h"
+
+namespace gomemsim {
+
+struct ValidateOptions {
+  std::string scenario;            // path of the YAML file
+  std::string env;                 // --env
+  std::vector<std::string> sets;   // --set key=value
+  std::optional<uint64_t> seed;    // --seed
+  std::string go;                  // --go PATH (empty: search)
+  std::string out = "out";         // --out DIR
+  std::string tolerances;          // --tolerance METRIC[.STAT]=REL,...
+  std::string cacheDir;            // where the driver is built (empty: defaultCacheDir())
+  AlignMode align = AlignMode::Steps;
+};
+
+// Runs the whole validation; returns the exit status. Messages for exit statuses 1 and 2 go to
+// err; ScenarioError (bad scenario or override) propagates to the caller (exit 2).
+int runValidate(const ValidateOptions& o, std::ostream& out, std::ostream& err);
+
+// The table `gomemsim validate` prints.
+void printComparison(std::ostream& out, const Comparison& c);
+
+}  // namespace gomemsim
