@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what is needed (if missing), builds, and runs every test: the release build, then the
-# same tests under AddressSanitizer and UndefinedBehaviorSanitizer. Used by .ci/run.
+# same tests under AddressSanitizer and UndefinedBehaviorSanitizer; the release run also executes
+# the notebooks (so Jupyter is installed too). Used by .ci/run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash tools/setup.sh
+GOMEMSIM_NOTEBOOK_DEPS=1 bash tools/setup.sh
 jobs=$(nproc)
 for preset in release sanitize; do
   echo "== $preset build"

@@ -5,6 +5,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "engine/draws.h"
 #include "workload/workload.h"
 
 namespace gomemsim {
@@ -111,95 +112,54 @@ Bytes touched(Bytes size, double touch) {
 }
 }  // namespace
 
-void Simulation::allocateQuantum(const SizeSampler& sizes, const LifetimeSampler& lifetimes,
-                                 DeathTick tag, const AllocStream& s, int64_t total, double& owed,
-                                 int64_t& done, int bucket, QuantumBuffers& buf) {
-  // The objects this quantum owes, drawn in order. With a few distinct sizes they are
-  // allocated size by size in batches (all at the same instant, so the model cannot tell the
-  // order apart); other distributions go object by object.
-  Rng rng = rng_;  // a local copy stays in registers across the loop
-  const SimTime now = rt_.now();
-  auto deathOf = [&](Rng& g) {
-    if (tag != 0) return tag;
-    const Duration life = lifetimes.draw(g);
-    return life.v < 0 ? kForever : deathTickFor(now, life);
-  };
-  double o = owed;
-  int64_t d = done;
+void Simulation::allocateDraws(const AllocStream& s, const SizeSampler& sizes, int bucket,
+                               const StreamDraws& d) {
+  // With a few distinct sizes the quantum's objects are allocated size by size in batches
+  // (all at the same instant, so the model cannot tell the order apart); other
+  // distributions go object by object, in the order drawn.
   if (sizes.discrete()) {
-    // Every object lowers `owed` by at least the smallest size, so at most o/min + 1 of them
-    // are drawn: the buffers are sized for that and written without further checks.
-    const size_t k = sizes.numSizes();
-    int64_t smallest = sizes.sizeAt(0).v;
-    for (size_t i = 1; i < k; ++i) smallest = std::min(smallest, sizes.sizeAt(i).v);
-    const auto most = static_cast<size_t>(std::max(0.0, o) / static_cast<double>(std::max<int64_t>(1, smallest))) + 1;
-    buf.deaths.resize(k);
-    buf.count.assign(k, 0);
-    for (auto& v : buf.deaths) {
-      if (v.size() < most) v.resize(most);
-    }
-    while (o > 0 && d < total) {
-      const size_t i = sizes.drawIndex(rng);
-      const int64_t size = sizes.sizeAt(i).v;
-      buf.deaths[i][static_cast<size_t>(buf.count[i]++)] = deathOf(rng);
-      o -= static_cast<double>(size);
-      d += size;
-    }
-    rng_ = rng;
-    for (size_t i = 0; i < k; ++i) {
-      if (buf.count[i] == 0) continue;
+    for (size_t i = 0; i < d.count.size(); ++i) {
+      if (d.count[i] == 0) continue;
       const Bytes size = sizes.sizeAt(i);
-      rt_.mallocBatch(bucket, size, touched(size, s.touch), buf.deaths[i].data(), buf.count[i],
-                      s.pointers, bucket);
+      rt_.mallocBatch(bucket, size, touched(size, s.touch), d.deaths[i].data(), d.count[i], s.pointers, bucket);
     }
-  } else {
-    while (o > 0 && d < total) {
-      const Bytes size = sizes.draw(rng);
-      const DeathTick death = deathOf(rng);
-      rng_ = rng;  // (malloc does not draw from the workload's stream, but keep it exact)
-      rt_.malloc(bucket, size, s.pointers, death, touched(size, s.touch), bucket);
-      o -= static_cast<double>(size.v);
-      d += size.v;
-    }
-    rng_ = rng;
+    return;
   }
-  owed = o;
-  done = d;
+  for (size_t j = 0; j < d.sizes.size(); ++j)
+    rt_.malloc(bucket, d.sizes[j], s.pointers, d.objectDeaths[j], touched(d.sizes[j], s.touch), bucket);
 }
 
 void Simulation::runAlloc(const RunStep& r) {
-  struct StreamState {
-    const AllocStream* s;
-    int bucket;
-    SizeSampler size;
-    LifetimeSampler lifetime;
-    DeathTick tag;  // the live set's tag, or 0 for timed lifetimes
-    double owed = 0;
-    int64_t done = 0;
-    QuantumBuffers buffers;
-  };
-  std::vector<StreamState> streams;
+  std::vector<SizeSampler> sizes;
+  std::vector<LifetimeSampler> lifetimes;
+  std::vector<int> buckets;
+  sizes.reserve(r.alloc.size());
+  lifetimes.reserve(r.alloc.size());
+  std::vector<StreamSpec> specs;
   for (const auto& a : r.alloc) {
     auto [it, inserted] = buckets_.try_emplace(a.name, nextBucket_);
     if (inserted) ++nextBucket_;
-    const DeathTick tag = a.set.empty() ? 0 : tagFor(a.set);
-    streams.push_back(StreamState{&a, it->second, SizeSampler(a.size), LifetimeSampler(a.lifetime), tag, 0, 0, QuantumBuffers{}});
+    buckets.push_back(it->second);
+    sizes.emplace_back(a.size);
+    lifetimes.emplace_back(a.lifetime);
+    const int64_t total = a.total ? a.total->v : std::numeric_limits<int64_t>::max();
+    specs.push_back(StreamSpec{&sizes.back(), &lifetimes.back(), a.set.empty() ? DeathTick{0} : tagFor(a.set),
+                               a.bytes_per_second, total});
   }
   double objectsPerSec = 0;
-  for (const auto& s : streams) objectsPerSec += s.s->bytes_per_second / meanSize(s.s->size);
+  for (const auto& a : r.alloc) objectsPerSec += a.bytes_per_second / meanSize(a.size);
   const double mutatorCpus = std::min<double>(static_cast<double>(sc_.runtime.gomaxprocs), objectsPerSec * kAllocNs * 1e-9);
-  const SimTime end = rt_.now() + r.duration;
-  while (rt_.now() < end) {
-    const SimTime qEnd = std::min(end, SimTime(rt_.now().ns + kQuantumNs));
-    const double secs = toSeconds(qEnd - rt_.now());
-    for (auto& st : streams) {
-      const AllocStream& s = *st.s;
-      st.owed += s.bytes_per_second * secs;
-      const int64_t total = s.total ? s.total->v : std::numeric_limits<int64_t>::max();
-      allocateQuantum(st.size, st.lifetime, st.tag, s, total, st.owed, st.done, st.bucket, st.buffers);
-    }
-    advance(qEnd, mutatorCpus);
+  const SimTime start = rt_.now();
+  const SimTime end = start + r.duration;
+  // The streams' draws depend only on the seed: a second thread makes them ahead (draws.h).
+  DrawPipeline draws(specs, start, end, Duration(kQuantumNs), rng_);
+  for (int64_t q = 0; const auto* quantum = draws.next(); ++q) {
+    const SimTime now(start.ns + q * kQuantumNs);
+    if (rt_.now() != now) throw std::logic_error("allocation quantum out of step with the clock");
+    for (size_t i = 0; i < r.alloc.size(); ++i) allocateDraws(r.alloc[i], sizes[i], buckets[i], (*quantum)[i]);
+    advance(SimTime(std::min(end.ns, now.ns + kQuantumNs)), mutatorCpus);
   }
+  rng_ = draws.finalRng();
 }
 
 void Simulation::growLiveSet(const LiveSetStep& l) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/rng.h"
+#include "engine/draws.h"
 #include "runtime/runtime.h"
 #include "scenario/scenario.h"
 #include "workload/workload.h"
@@ -48,14 +49,7 @@ class Simulation {
   };
   void runStep(const Step& step);
   void runAlloc(const RunStep& r);
-  // Per distinct size of a stream: the deaths of this quantum's objects, and how many.
-  struct QuantumBuffers {
-    std::vector<std::vector<DeathTick>> deaths;
-    std::vector<int32_t> count;
-  };
-  void allocateQuantum(const SizeSampler& sizes, const LifetimeSampler& lifetimes, DeathTick tag,
-                       const AllocStream& s, int64_t total, double& owed, int64_t& done,
-                       int bucket, QuantumBuffers& buf);
+  void allocateDraws(const AllocStream& s, const SizeSampler& sizes, int bucket, const StreamDraws& d);
   void growLiveSet(const LiveSetStep& l);
   void append(const AppendStep& a);
   void drop(const DropStep& d);

@@ -129,6 +129,12 @@ ObjectRef MHeap::mallocSmall(int p, int sizeclass, bool noscan, DeathTick death,
   return allocSlot(id, nextFreeIndex(spans_[id]), death, touch);
 }
 
+void MHeap::touchSlots(int64_t base, int64_t elemsize, int64_t written, int32_t first, int32_t last) {
+  const int64_t from = base + int64_t{first} * elemsize;
+  const int64_t to = base + int64_t{last} * elemsize + written;  // end of the last slot's prefix
+  os_.touch(Bytes(from), Bytes(to - from));
+}
+
 void MHeap::mallocSmallBatch(int p, int sizeclass, bool noscan, const DeathTick* deaths,
                              Bytes touch, int n, ObjectRef* out) {
   assert(std::all_of(deaths, deaths + n, [](DeathTick d) { return d >= kFirstDeath; }));
@@ -148,15 +154,27 @@ void MHeap::mallocSmallBatch(int p, int sizeclass, bool noscan, const DeathTick*
     uint64_t allocCache = s.allocCache;
     DeathTick* death = s.death.data();
     const int first = j;
+    // Consecutive slots of at most 4 KiB touch one contiguous range of OS pages (every page
+    // between holds a written prefix), so the OS sees one touch per run of slots.
+    const bool runs = elemsize <= kOsPageSize && written > 0;
+    int32_t runFirst = -1, runLast = -1;
     for (const int end = j + fit; j < end; ++j) {
       const int32_t i = takeFreeSlot(freeindex, allocCache, s.allocBits);
       const DeathTick d = deaths[j];
       death[i] = d;
       lo = std::min(lo, d);
       hi = std::max(hi, d);
-      os_.touch(Bytes(base + int64_t{i} * elemsize), Bytes(written));
       out[j] = ObjectRef{id, static_cast<uint32_t>(i)};
+      if (!runs) {
+        os_.touch(Bytes(base + int64_t{i} * elemsize), Bytes(written));
+      } else if (i == runLast + 1 && runFirst >= 0) {
+        runLast = i;
+      } else {
+        if (runFirst >= 0) touchSlots(base, elemsize, written, runFirst, runLast);
+        runFirst = runLast = i;
+      }
     }
+    if (runFirst >= 0) touchSlots(base, elemsize, written, runFirst, runLast);
     s.freeindex = freeindex;
     s.allocCache = allocCache;
     s.allocCount += fit;

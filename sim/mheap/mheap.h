@@ -176,6 +176,8 @@ class MHeap {
   void uncacheSpan(uint32_t id);
   int32_t nextFreeIndex(Span& s);
   static void refillAllocCache(Span& s);
+  // The program writes the first `written` bytes of slots first..last (consecutive).
+  void touchSlots(int64_t base, int64_t elemsize, int64_t written, int32_t first, int32_t last);
   static DeathTick exactMaxDeath(const Span& s);
   // Puts an object in slot i of span id (i from nextFreeIndex).
   ObjectRef allocSlot(uint32_t id, int32_t i, DeathTick death, Bytes touch);
