@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is needed (if missing), builds gomemsim, and runs the seed scenario:
-# prints its summary and writes trace.csv, gctrace.log and summary.json to out/seed-10gb/.
+# prints its summary and writes trace.csv, gctrace.log, summary.json and report.html to
+# out/seed-10gb/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh

@@ -77,7 +77,7 @@ void DrawPipeline::produce() {
   std::vector<int64_t> done(streams_.size(), 0);
   Rng rng = rng_;
   for (int64_t c = 0, q = 0; q < total_; ++c) {
-    Chunk& chunk = chunks_[c % 2];
+    Chunk& chunk = chunks_[c % kChunks];
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [&] { return !chunk.ready || stop_; });
@@ -106,7 +106,7 @@ void DrawPipeline::produce() {
 }
 
 const std::vector<StreamDraws>* DrawPipeline::next() {
-  Chunk& current = chunks_[(std::max<int64_t>(taken_ - 1, 0) / kChunkQuanta) % 2];
+  Chunk& current = chunks_[(std::max<int64_t>(taken_ - 1, 0) / kChunkQuanta) % kChunks];
   if (holding_ && chunkPos_ == current.size) {  // the caller is done with the last quantum of it
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -116,7 +116,7 @@ const std::vector<StreamDraws>* DrawPipeline::next() {
     holding_ = false;
   }
   if (taken_ >= total_) return nullptr;
-  Chunk& chunk = chunks_[(taken_ / kChunkQuanta) % 2];
+  Chunk& chunk = chunks_[(taken_ / kChunkQuanta) % kChunks];
   if (!holding_) {
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait(lock, [&] { return chunk.ready; });

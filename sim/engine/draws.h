@@ -3,7 +3,7 @@
 // What a `run` step's streams allocate in each 1 ms quantum (how many objects of which size,
 // and when each dies) depends only on the scenario and the seed, never on the state of the
 // heap. DrawPipeline therefore makes those draws on a second thread, a chunk of quanta ahead,
-// while the simulation thread allocates the previous chunk. The draws are exactly the ones a
+// while the simulation thread allocates earlier ones. The draws are exactly the ones a
 // single thread makes, in the same order from the same generator, so outputs do not depend on
 // thread timing (tested). Not modelled here: anything about the runtime; this is the program.
 #pragma once
@@ -74,7 +74,8 @@ class DrawPipeline {
   Duration quantum_;
   int64_t total_ = 0;     // quanta in the run
   Rng rng_;               // the producer's (handed back by finalRng)
-  Chunk chunks_[2];
+  static constexpr int64_t kChunks = 4;  // the producer may run up to three chunks ahead
+  Chunk chunks_[kChunks];
   int64_t taken_ = 0;     // quanta handed to the consumer
   int64_t chunkPos_ = 0;  // position in the consumer's current chunk
   bool holding_ = false;  // the consumer holds chunks_[current]
