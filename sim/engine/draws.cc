@@ -22,22 +22,12 @@ void drawQuantum(const StreamSpec& s, SimTime now, double secs, double& owed, in
   int64_t d = done;
   const SizeSampler& sizes = *s.size;
   if (sizes.discrete()) {
-    // Every object lowers the debt by at least the smallest size, so at most o/min + 1 of them
-    // are drawn: the buffers are sized for that and written without further checks.
-    const size_t k = sizes.numSizes();
-    int64_t smallest = sizes.sizeAt(0).v;
-    for (size_t i = 1; i < k; ++i) smallest = std::min(smallest, sizes.sizeAt(i).v);
-    const auto most =
-        static_cast<size_t>(std::max(0.0, o) / static_cast<double>(std::max<int64_t>(1, smallest))) + 1;
-    out.deaths.resize(k);
-    out.count.assign(k, 0);
-    for (auto& v : out.deaths) {
-      if (v.size() < most) v.resize(most);
-    }
+    out.deaths.resize(sizes.numSizes());
+    for (auto& v : out.deaths) v.clear();
     while (o > 0 && d < s.total) {
       const size_t i = sizes.drawIndex(local);
       const int64_t size = sizes.sizeAt(i).v;
-      out.deaths[i][static_cast<size_t>(out.count[i]++)] = deathOf(local);
+      out.deaths[i].push_back(deathOf(local));
       o -= static_cast<double>(size);
       d += size;
     }

@@ -31,10 +31,10 @@ struct StreamSpec {
 };
 
 // One stream's objects in one quantum. Fixed and choice distributions are kept per distinct
-// size (deaths[i][0..count[i])); other distributions object by object (sizes, objectDeaths).
+// size (deaths[i]: the deaths of the objects of size i); other distributions object by object
+// (sizes, objectDeaths).
 struct StreamDraws {
   std::vector<std::vector<DeathTick>> deaths;
-  std::vector<int32_t> count;
   std::vector<Bytes> sizes;
   std::vector<DeathTick> objectDeaths;
 };

@@ -118,10 +118,11 @@ void Simulation::allocateDraws(const AllocStream& s, const SizeSampler& sizes, i
   // (all at the same instant, so the model cannot tell the order apart); other
   // distributions go object by object, in the order drawn.
   if (sizes.discrete()) {
-    for (size_t i = 0; i < d.count.size(); ++i) {
-      if (d.count[i] == 0) continue;
+    for (size_t i = 0; i < d.deaths.size(); ++i) {
+      if (d.deaths[i].empty()) continue;
       const Bytes size = sizes.sizeAt(i);
-      rt_.mallocBatch(bucket, size, touched(size, s.touch), d.deaths[i].data(), d.count[i], s.pointers, bucket);
+      rt_.mallocBatch(bucket, size, touched(size, s.touch), d.deaths[i].data(),
+                      static_cast<int>(d.deaths[i].size()), s.pointers, bucket);
     }
     return;
   }
