@@ -63,6 +63,7 @@ Summary summarize(const SimResult& r) {
   s.peakStep = r.rows[peak].step;
   s.end = r.rows.back().mem;
   s.simulatedSeconds = s.end.timeS;
+  s.oomKilled = s.end.oomKilled;
   return s;
 }
 
@@ -70,7 +71,8 @@ std::string traceCsv(const SimResult& r) {
   std::ostringstream o;
   o << "time_s,step,rss,heap_alloc,heap_inuse,heap_idle,heap_released,heap_sys,heap_goal,stack_inuse,sys,"
        "num_gc,gc_cpu_fraction,pprof_inuse,pprof_inuse_sampled,reachable,unswept_garbage,span_free,"
-       "retained_free,lazy_free,runtime_overhead,baseline\n";
+       "retained_free,lazy_free,runtime_overhead,baseline,released_background,released_eager,released_forced,"
+       "rss_minus_lazyfree,gc_limiter_fill,anon_huge_pages\n";
   char buf[64];
   for (const TraceRow& row : r.rows) {
     const MemSnapshot& m = row.mem;
@@ -81,7 +83,10 @@ std::string traceCsv(const SimResult& r) {
     std::snprintf(buf, sizeof buf, "%.6f", m.gcCpuFraction);
     o << buf << ',' << m.pprofInuse.v << ',' << m.pprofInuseSampled.v << ',' << m.reachable.v << ','
       << m.unsweptGarbage.v << ',' << m.spanFree.v << ',' << m.retainedFree.v << ',' << m.lazyFree.v << ','
-      << m.runtimeOverhead.v << ',' << m.baseline.v << '\n';
+      << m.runtimeOverhead.v << ',' << m.baseline.v << ',' << m.releasedBackground.v << ',' << m.releasedEager.v
+      << ',' << m.releasedForced.v << ',' << (m.rss - m.lazyFree).v << ',';
+    std::snprintf(buf, sizeof buf, "%.6f", m.gcLimiterFill);
+    o << buf << ',' << m.anonHugePages.v << '\n';
   }
   return o.str();
 }
@@ -97,7 +102,17 @@ std::string summaryJson(const Scenario& s, const SimResult& r, const Summary& su
     << ",\n  \"peak_rss\": " << sum.peak.rss.v << ",\n  \"peak_rss_time_s\": " << sum.peak.timeS
     << ",\n  \"peak_pprof_inuse\": " << sum.peakPprof.v << ",\n  \"final_rss\": " << sum.end.rss.v
     << ",\n  \"released_bytes\": {\"background\": " << sum.end.releasedBackground.v << ", \"eager\": "
-    << sum.end.releasedEager.v << ", \"forced\": " << sum.end.releasedForced.v << "},\n  \"at_peak\": ";
+    << sum.end.releasedEager.v << ", \"forced\": " << sum.end.releasedForced.v << "},\n  \"thp\": \"" << jsonEscape(s.machine.thp)
+    << "\",\n  \"lazy_free_reclaimed\": " << sum.end.lazyFreeReclaimed.v
+    << ",\n  \"gc_limiter\": {\"enabled_seconds\": " << sum.end.gcLimiterEnabledS << ", \"last_enabled_gc\": "
+    << sum.end.gcLimiterLastEnabledCycle << ", \"fill_at_end\": " << sum.end.gcLimiterFill << "},\n  \"oom_kill\": ";
+  if (sum.oomKilled) {
+    o << "{\"time_s\": " << sum.end.timeS << ", \"by\": \"" << (sum.end.oomCgroup ? "cgroup" : "machine")
+      << "\", \"limit\": " << sum.end.oomLimit.v << ", \"rss\": " << sum.end.rss.v << "}";
+  } else {
+    o << "null";
+  }
+  o << ",\n  \"at_peak\": ";
   breakdownJson(o, sum.peak);
   o << ",\n  \"at_end\": ";
   breakdownJson(o, sum.end);
@@ -110,17 +125,29 @@ void printSummary(std::ostream& out, const Scenario& s, const SimResult& r, cons
       << (s.runtime.gogc < 0 ? std::string("off") : std::to_string(s.runtime.gogc)) << ", GOMAXPROCS="
       << s.runtime.gomaxprocs << ", scavenger " << r.scavenger << ", madvise " << r.madvise << ", seed " << s.seed
       << ")\n";
-  char buf[160];
+  char buf[320];
   std::snprintf(buf, sizeof buf, "  simulated %.1f s, %lld GCs (%lld forced), GC CPU %.2f %%\n", sum.simulatedSeconds,
                 static_cast<long long>(sum.end.numGc), static_cast<long long>(sum.end.numForcedGc),
                 sum.end.gcCpuFraction * 100);
   out << buf;
+  if (sum.oomKilled) {
+    std::snprintf(buf, sizeof buf, "  OOM-KILLED at %.3f s by the %s at %s with RES %s\n", sum.end.timeS,
+                  sum.end.oomCgroup ? "memory cgroup's OOM killer (memory.max)" : "kernel's OOM killer (machine memory)",
+                  mib(sum.end.oomLimit).c_str(), mib(sum.end.rss).c_str());
+    out << buf;
+  }
+  if (sum.end.gcLimiterEnabledS > 0) {
+    std::snprintf(buf, sizeof buf, "  GC CPU limiter on for %.1f s (last in GC %lld)\n", sum.end.gcLimiterEnabledS,
+                  static_cast<long long>(sum.end.gcLimiterLastEnabledCycle));
+    out << buf;
+  }
+  if (sum.end.lazyFreeReclaimed.v > 0) out << "  kernel reclaimed " << mib(sum.end.lazyFreeReclaimed) << " of LazyFree (MADV_FREE) pages\n";
   std::snprintf(buf, sizeof buf, "%.1f s", sum.peak.timeS);
   out << "  peak RES " << mib(sum.peak.rss) << " at " << buf << " (" << sum.peakStep
       << "); peak pprof heap " << mib(sum.peakPprof) << "\n";
   out << "  RES at peak, by what holds it:\n";
   printBreakdown(out, sum.peak);
-  out << "  at end: RES " << mib(sum.end.rss) << ", pprof heap " << mib(sum.end.pprofInuse) << ", HeapAlloc "
+  out << (sum.oomKilled ? "  when killed: RES " : "  at end: RES ") << mib(sum.end.rss) << ", pprof heap " << mib(sum.end.pprofInuse) << ", HeapAlloc "
       << mib(sum.end.heapAlloc) << ", HeapReleased " << mib(sum.end.heapReleased) << "\n";
   printBreakdown(out, sum.end);
 }

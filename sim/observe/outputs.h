@@ -19,6 +19,7 @@ struct Summary {
   MemSnapshot end;
   Bytes peakPprof;
   double simulatedSeconds = 0;
+  bool oomKilled = false;  // the run ended with the kernel's OOM kill (the last sample)
 };
 
 Summary summarize(const SimResult& r);

@@ -570,6 +570,8 @@ void header(std::ostringstream& o, const Scenario& s, const SimResult& r) {
   row(o, "GOMAXPROCS", std::to_string(s.runtime.gomaxprocs));
   row(o, "scavenger policy", r.scavenger.empty() ? s.runtime.scavenger : r.scavenger);
   row(o, "madvise mode", r.madvise.empty() ? s.runtime.madvise : r.madvise);
+  row(o, "transparent huge pages", s.machine.thp);
+  if (s.machine.cgroup_limit) row(o, "cgroup memory.max", goBytes(*s.machine.cgroup_limit));
   if (!r.pacer.empty()) row(o, "pacer", r.pacer);
   if (!s.runtime.godebug.empty()) row(o, "GODEBUG", s.runtime.godebug);
   row(o, "seed", std::to_string(s.seed));
@@ -754,6 +756,13 @@ std::string reportHtml(const Scenario& s, const SimResult& r) {
       formatBytes(d(sum.end.releasedBackground)) + " / " + formatBytes(d(sum.end.releasedEager)) + " / " +
           formatBytes(d(sum.end.releasedForced)));
   row(o, "simulated time", formatTime(sum.simulatedSeconds) + " (" + std::to_string(r.rows.size()) + " samples)");
+  if (sum.end.oomKilled)
+    row(o, "OOM-killed", "at " + formatTime(sum.end.timeS) + " by the " +
+                             (sum.end.oomCgroup ? "memory cgroup's OOM killer (memory.max " : "kernel's OOM killer (RAM ") +
+                             formatBytes(d(sum.end.oomLimit)) + ")");
+  if (sum.end.lazyFreeReclaimed.v > 0)
+    row(o, "LazyFree reclaimed by the kernel", formatBytes(d(sum.end.lazyFreeReclaimed)));
+  if (sum.end.gcLimiterEnabledS > 0) row(o, "GC CPU limiter on for", formatTime(sum.end.gcLimiterEnabledS));
   o << "</table>\n</section>\n";
 
   // Chart 1.

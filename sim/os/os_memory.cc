@@ -1,6 +1,9 @@
 #include "os/os_memory.h"
 
+#include <algorithm>
+#include <charconv>
 #include <stdexcept>
+#include <string_view>
 
 namespace gomemsim {
 
@@ -12,17 +15,112 @@ MadviseMode parseMadviseMode(const std::string& name) {
 
 const char* madviseName(MadviseMode m) { return m == MadviseMode::DontNeed ? "dontneed" : "free"; }
 
+namespace {
+int goMinorOf(const std::string& v) {
+  if (v.rfind("1.", 0) != 0) return 0;
+  int minor = 0;
+  auto [p, ec] = std::from_chars(v.data() + 2, v.data() + v.size(), minor);
+  return ec == std::errc() ? minor : 0;
+}
+
+// The value of the last `name=` field of a GODEBUG string, as parsedebugvars reads it
+// (runtime1.go: fields split at ',', each "key=value", later fields overwrite earlier ones; a
+// value atoi rejects leaves the setting as it was).
+std::optional<int64_t> godebugValue(std::string_view godebug, std::string_view name) {
+  std::optional<int64_t> out;
+  while (!godebug.empty()) {
+    const size_t comma = godebug.find(',');
+    std::string_view field = godebug.substr(0, comma);
+    godebug = comma == std::string_view::npos ? std::string_view() : godebug.substr(comma + 1);
+    const size_t eq = field.find('=');
+    if (eq == std::string_view::npos || field.substr(0, eq) != name) continue;
+    const std::string_view value = field.substr(eq + 1);
+    int64_t n = 0;
+    auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+    if (ec == std::errc() && p == value.data() + value.size() && !value.empty()) out = n;
+  }
+  return out;
+}
+}  // namespace
+
+MadviseMode resolveMadvise(const std::string& knob, const std::string& goVersion, const std::string& godebug) {
+  if (knob != "auto") return parseMadviseMode(knob);
+  const int minor = goMinorOf(goVersion);
+  if (minor != 0 && minor <= 11) return MadviseMode::DontNeed;  // no madvdontneed before Go 1.12
+  // Go 1.12-1.15: debug.madvdontneed defaults to 0 (MADV_FREE); Go 1.16+: 1 on Linux.
+  int64_t madvdontneed = (minor >= 12 && minor <= 15) ? 0 : 1;
+  if (const auto v = godebugValue(godebug, "madvdontneed")) madvdontneed = *v;
+  return madvdontneed != 0 ? MadviseMode::DontNeed : MadviseMode::Free;
+}
+
+ThpMode parseThpMode(const std::string& name) {
+  if (name == "never") return ThpMode::Never;
+  if (name == "madvise") return ThpMode::Madvise;
+  if (name == "always") return ThpMode::Always;
+  throw std::invalid_argument("transparent huge pages mode must be never, madvise or always, not '" + name + "'");
+}
+
+const char* thpName(ThpMode m) {
+  switch (m) {
+    case ThpMode::Never: return "never";
+    case ThpMode::Madvise: return "madvise";
+    case ThpMode::Always: return "always";
+  }
+  return "?";
+}
+
 void OsMemory::mapUpTo(Bytes end) {
   const int64_t pages = (end.v + kOsPageSize - 1) / kOsPageSize;
   if (pages > resident_.size()) {
     resident_.resize(pages);
     lazy_.resize(pages);
+    if (thp_ != ThpMode::Never) {
+      const auto regions = static_cast<size_t>((pages + kOsPagesPerHugePage - 1) / kOsPagesPerHugePage);
+      regionState_.resize(regions, kNoTable);
+      regionAdvice_.resize(regions, kDefault);
+    }
   }
 }
 
+bool OsMemory::hugeEligible(int64_t region) const {
+  // mm/huge_memory.c hugepage_vma_check: always = unless VM_NOHUGEPAGE; madvise = only
+  // VM_HUGEPAGE; and the aligned 2 MiB must lie inside the mapping (transhuge_vma_suitable).
+  if ((region + 1) * kOsPagesPerHugePage > resident_.size()) return false;
+  const uint8_t a = regionAdvice_[static_cast<size_t>(region)];
+  if (thp_ == ThpMode::Always) return a == kDefault || a == kAdvisedHuge;
+  if (thp_ == ThpMode::Madvise) return a == kAdvisedHuge;
+  return false;
+}
+
 void OsMemory::touchRange(int64_t first, int64_t n) {
+  if (thp_ != ThpMode::Never) {
+    // Page faults region by region: a region without a page table gets a huge page if it may.
+    const int64_t end = first + n;
+    for (int64_t r = first / kOsPagesPerHugePage; r * kOsPagesPerHugePage < end; ++r) {
+      uint8_t& st = regionState_[static_cast<size_t>(r)];
+      if (st != kNoTable) continue;
+      if (hugeEligible(r)) {
+        st = kHuge;
+        ++hugeRegions_;
+        residentPages_ += resident_.setRange(r * kOsPagesPerHugePage, kOsPagesPerHugePage);
+      } else {
+        st = kPteTable;
+      }
+    }
+  }
   residentPages_ += resident_.setRange(first, n);
   if (lazyFreePages_ != 0) lazyFreePages_ -= lazy_.clearRange(first, n);
+}
+
+void OsMemory::splitFor(int64_t first, int64_t end, bool dropWhole) {
+  for (int64_t r = first / kOsPagesPerHugePage; r * kOsPagesPerHugePage < end; ++r) {
+    uint8_t& st = regionState_[static_cast<size_t>(r)];
+    if (st != kHuge) continue;
+    const bool whole = first <= r * kOsPagesPerHugePage && (r + 1) * kOsPagesPerHugePage <= end;
+    if (whole && !dropWhole) continue;   // MADV_FREE of a whole huge page keeps it whole
+    st = whole ? kNoTable : kPteTable;   // zap_huge_pmd / split_huge_pmd
+    --hugeRegions_;
+  }
 }
 
 void OsMemory::release(Bytes addr, Bytes len) {
@@ -30,6 +128,7 @@ void OsMemory::release(Bytes addr, Bytes len) {
   const int64_t first = (addr.v + kOsPageSize - 1) / kOsPageSize;
   const int64_t end = (addr.v + len.v) / kOsPageSize;
   if (end <= first) return;
+  if (hugeRegions_ != 0) splitFor(first, end, mode_ == MadviseMode::DontNeed);
   if (mode_ == MadviseMode::DontNeed) {
     const int64_t dropped = resident_.clearRange(first, end - first);
     residentPages_ -= dropped;
@@ -42,11 +141,27 @@ void OsMemory::release(Bytes addr, Bytes len) {
   }
 }
 
+void OsMemory::advise(Bytes addr, Bytes len, HugePageAdvice advice) {
+  if (thp_ == ThpMode::Never || len.v <= 0) return;
+  const int64_t first = addr.v / kOsPageSize;
+  const int64_t end = std::min(resident_.size(), (addr.v + len.v + kOsPageSize - 1) / kOsPageSize);
+  const uint8_t a = advice == HugePageAdvice::HugePage ? kAdvisedHuge : kAdvisedNoHuge;
+  for (int64_t r = first / kOsPagesPerHugePage; r * kOsPagesPerHugePage < end; ++r) {
+    const bool whole = first <= r * kOsPagesPerHugePage && (r + 1) * kOsPagesPerHugePage <= end;
+    uint8_t& cur = regionAdvice_[static_cast<size_t>(r)];
+    cur = whole || cur == a ? a : static_cast<uint8_t>(kMixed);
+  }
+}
+
 Bytes OsMemory::reclaimLazyFree(Bytes want) {
   int64_t need = (want.v + kOsPageSize - 1) / kOsPageSize;
   int64_t got = 0;
   for (int64_t p = lazy_.findNext(0, true); p < lazy_.size() && got < need;
        p = lazy_.findNext(p + 1, true)) {
+    if (hugeRegions_ != 0) {
+      uint8_t& st = regionState_[static_cast<size_t>(p / kOsPagesPerHugePage)];
+      if (st == kHuge) { st = kPteTable; --hugeRegions_; }  // the huge page's mapping is split
+    }
     lazy_.clear(p);
     resident_.clear(p);
     ++got;

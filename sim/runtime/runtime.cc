@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <limits>
 
+#include "scavenger/policies.h"
+
 namespace gomemsim {
 namespace {
 
@@ -46,7 +48,13 @@ std::string fmtNsAsMs(int64_t ns) {
 
 Runtime::Runtime(const RuntimeConfig& cfg)
     : cfg_(cfg), rng_(cfg.seed), classes_(SizeClassTable::forVersion(cfg.goVersion)),
-      os_(cfg.madvise), profile_(cfg.memProfileRate, cfg.seed) {
+      os_(cfg.madvise, cfg.thp), machine_(cfg.machine), profile_(cfg.memProfileRate, cfg.seed) {
+  const int minor = scav::goMinor(cfg.goVersion);
+  // mem_linux.go sysUnused/sysUsed huge-page advice: Go <= 1.20 (verified in 1.19; removed in
+  // the Go 1.21.x point releases, golang/go#61718, #63334, #64332).
+  goAdvisesHugePages_ = minor != 0 && minor <= 20;
+  // mgclimit.go: the GC CPU limiter exists from Go 1.19 (go119MemoryLimitSupport).
+  if (minor == 0 || minor >= 19) limiter_.emplace(cfg.gomaxprocs, 0);
   pacerName_ = cfg.pacer == "auto" ? pacerForVersion(cfg.goVersion) : cfg.pacer;
   scavengerName_ = cfg.scavenger == "auto" ? scavengerForVersion(cfg.goVersion) : cfg.scavenger;
   pacer_ = makePacer(pacerName_, cfg.gogc, cfg.memoryLimit);
@@ -84,14 +92,21 @@ ObjectRef Runtime::malloc(int p, Bytes size, bool pointers, DeathTick death, Byt
 // --- MHeapHooks ---
 
 void Runtime::spanAllocated(Bytes growth, Bytes scav) {
-  if (inHook_) return;
   const PageAllocator::Allocation& a = pages_.lastAllocation();
+  // mheap.go allocSpan: sysUsed over the span when any of it was scavenged.
+  if (scav.v > 0) sysUsed(toBytes(Pages(a.base)), toBytes(Pages(a.npages)));
+  if (inHook_) return;
   const SpanAllocation span{growth, scav, toBytes(Pages(a.reusedReleased)), toBytes(Pages(a.npages))};
-  const ScavengeRequest req = scavenger_->eager(span, scavengerView(), pacer_->memoryLimit());
+  // Go 1.19 mheap.go allocSpan: no memory-limit scavenging while the CPU limiter is on.
+  const bool limiting = limiter_ && limiter_->limiting();
+  const ScavengeRequest req = scavenger_->eager(span, scavengerView(), limiting ? std::nullopt : pacer_->memoryLimit());
   if (req.bytes.v > 0) {
     inHook_ = true;
     const Bytes got = releasePages(req);
     relEager_ += got;
+    // The allocating goroutine's scavenging counts as assist time for the limiter
+    // (limiterEventScavengeAssist).
+    pendingScavAssistNs_ += static_cast<int64_t>(static_cast<double>(got.v) * kReleaseNsPerByte);
     scavenger_->eagerDone(got);
     inHook_ = false;
   }
@@ -128,10 +143,64 @@ ScavengerView Runtime::scavengerView() const {
 Bytes Runtime::releasePages(const ScavengeRequest& req) {
   const Pages want = pagesFor(req.bytes);
   const Pages got = pages_.scavenge(want, req.select, [&](PageRun r) {
-    os_.release(toBytes(Pages(r.base)), toBytes(Pages(r.npages)));
+    sysUnused(toBytes(Pages(r.base)), toBytes(Pages(r.npages)));
   });
   relSinceTrace_ += toBytes(got);
   return toBytes(got);
+}
+
+void Runtime::sysUnused(Bytes base, Bytes len) {
+  if (goAdvisesHugePages_ && os_.thp() != ThpMode::Never) {
+    // Go 1.19 mem_linux.go sysUnusedOS: MADV_NOHUGEPAGE on the huge pages holding the range's
+    // ends, when those ends are not huge-page aligned (so khugepaged cannot re-collapse them).
+    const int64_t v = base.v, end = base.v + len.v;
+    const int64_t head = v % kHugePageSize != 0 ? v / kHugePageSize * kHugePageSize : -1;
+    const int64_t tail = end % kHugePageSize != 0 ? (end - 1) / kHugePageSize * kHugePageSize : -1;
+    if (head >= 0) os_.advise(Bytes(head), Bytes(kHugePageSize), HugePageAdvice::NoHugePage);
+    if (tail >= 0 && tail != head) os_.advise(Bytes(tail), Bytes(kHugePageSize), HugePageAdvice::NoHugePage);
+  }
+  os_.release(base, len);  // madvise(MADV_DONTNEED or MADV_FREE)
+}
+
+void Runtime::sysUsed(Bytes base, Bytes len) {
+  if (!goAdvisesHugePages_ || os_.thp() == ThpMode::Never) return;
+  // Go 1.19 mem_linux.go sysUsedOS -> sysHugePageOS: MADV_HUGEPAGE on the whole huge pages
+  // inside [base, base+len).
+  const int64_t beg = (base.v + kHugePageSize - 1) / kHugePageSize * kHugePageSize;
+  const int64_t end = (base.v + len.v) / kHugePageSize * kHugePageSize;
+  if (beg < end) os_.advise(Bytes(beg), Bytes(end - beg), HugePageAdvice::HugePage);
+}
+
+// --- the machine ---
+
+Bytes Runtime::processRss() const {
+  return os_.resident() + Bytes(kRuntimeStackBytes + goroutines_ * stackSize_.v) + metadataResident() + cfg_.baselineRss;
+}
+
+void Runtime::checkMemory() {
+  if (oom_) throw ProcessKilled(*oom_, now_.seconds());
+  if (!machine_.enforced()) return;
+  // Cheap bound first: the metadata is never more resident than mapped (metadataResident).
+  const Bytes stacks(kRuntimeStackBytes + goroutines_ * stackSize_.v);
+  const Bytes bound = os_.resident() + stacks + metadataSys() + cfg_.baselineRss;
+  if (!machine_.couldPress(bound)) return;
+  const Bytes rss = processRss();
+  if (!machine_.couldPress(rss)) return;
+  Bytes reclaimed{0};
+  const std::vector<OomKill> kills = machine_.enforce(os_, rss, reclaimed);
+  lazyReclaimed_ += reclaimed;
+  for (const OomKill& k : kills) {
+    if (k.cgroup) trace_.push_back(oomCgroupUsageLine(k, now_.seconds()));
+    const Bytes totalVm = toBytes(pages_.mapped()) + stacks + metadataSys() + cfg_.baselineRss;
+    trace_.push_back(oomKillLine(k, now_.seconds(), totalVm, cfg_.baselineRss));
+    if (k.victim == kProcessName) oom_ = k;
+  }
+  if (oom_) throw ProcessKilled(*oom_, now_.seconds());
+}
+
+void Runtime::setOtherProcess(const std::string& name, Bytes rss) {
+  machine_.setOtherRss(name, rss);
+  checkMemory();
 }
 
 // --- GC cycle ---
@@ -169,10 +238,12 @@ void Runtime::startCycle(bool forced) {
                       (static_cast<double>(r.scanBytes + r.objects * kRefBytesPerObject) + stackScan) * kScanNsPerByte;
   mark_.workLeftNs = mark_.workTotalNs;
   mark_.lastHeapLiveSeen = heap_->heapLive().v;
+  // mgc.go gcStart: the limiter's GC transition around sweep termination's STW.
+  if (limiter_) limiter_->transition(true, now_.ns, kStwNs / 2, numGc_);
 }
 
-void Runtime::progressMark(Duration dt, double mutatorCpus) {
-  if (!mark_.active || dt.v <= 0) return;
+double Runtime::progressMark(Duration dt, double mutatorCpus) {
+  if (!mark_.active || dt.v <= 0) return 0;
   const double secs = static_cast<double>(dt.v);
   const double procs = static_cast<double>(cfg_.gomaxprocs);
   // A user-forced GC (gcForceBlockMode) runs with the program blocked: every P marks.
@@ -193,11 +264,23 @@ void Runtime::progressMark(Duration dt, double mutatorCpus) {
   const double bgPart = done * std::min(1.0, bgShare / cpus);
   mark_.bgCpuNs += bgPart;
   mark_.idleCpuNs += done - bgPart;
-  const double stolen = std::min(debt, mark_.bgScanCredit);
+  // Go 1.19 mgcmark.go gcAssistAlloc: while the GC CPU limiter is on, an allocating goroutine
+  // neither steals credit nor assists; its debt stays for when the limiter turns off.
+  if (limiter_ && limiter_->limiting()) {
+    mark_.unpaidDebt += debt;
+    return 0;
+  }
+  const double owed = debt + mark_.unpaidDebt;
+  const double stolen = std::min(owed, mark_.bgScanCredit);
   mark_.bgScanCredit -= stolen;
-  const double assist = std::min(mark_.workLeftNs, debt - stolen);
+  // Assists run on the allocating goroutines' Ps: no more CPU than the workers leave in this
+  // step; what is left is owed at the next allocation (gp.gcAssistBytes stays negative).
+  const double cap = std::max(0.0, (procs - cpus) * secs);
+  const double assist = std::min({mark_.workLeftNs, owed - stolen, cap});
+  mark_.unpaidDebt = owed - stolen - assist;
   mark_.assistCpuNs += assist;
   mark_.workLeftNs -= assist;
+  return assist;
 }
 
 void Runtime::markTermination() {
@@ -236,7 +319,15 @@ void Runtime::markTermination() {
                                     scavengerView().heapRetained, lim.mappedReady});
   lastHeapGoal_ = goal;
   lastHeapInUse_ = lastInUse;
-  gcCpuTotalNs_ += mark_.bgCpuNs + mark_.assistCpuNs + 2.0 * kStwNs * static_cast<double>(cfg_.gomaxprocs);
+  // mgc.go gcMarkTermination: cycleCpu = sweepTermCpu + markCpu + markTermCpu, where the STW
+  // parts are stwprocs x their duration (kStwNs / 2 each) and markCpu = assist + dedicated +
+  // fractional time (idle marking is "free" and left out). GCCPUFraction = work.totaltime / (the
+  // time since the runtime started x GOMAXPROCS), set here only. In Go that time includes the
+  // pauses; the simulated clock does not stop for them, so they are added to it here.
+  gcCpuTotalNs_ += mark_.bgCpuNs + mark_.assistCpuNs + kStwNs * static_cast<double>(cfg_.gomaxprocs);
+  const double elapsed = static_cast<double>(now_.ns + numGc_ * kStwNs) * static_cast<double>(cfg_.gomaxprocs);
+  gcCpuFraction_ = gcCpuTotalNs_ / elapsed;
+  if (limiter_) limiter_->transition(false, now_.ns, kStwNs / 2, numGc_);
   lastMarkedBytes_ = marked.bytes;
   lastHeap1_ = heap1;
   emitGcTrace();
@@ -247,8 +338,7 @@ void Runtime::markTermination() {
 
 void Runtime::emitGcTrace() {
   // Go 1.19 mgc.go gcMarkTermination, GODEBUG=gctrace=1.
-  const double elapsed = static_cast<double>(now_.ns) * static_cast<double>(cfg_.gomaxprocs);
-  const int util = elapsed > 0 ? static_cast<int>(gcCpuTotalNs_ * 100 / elapsed) : 0;
+  const int util = static_cast<int>(gcCpuFraction_ * 100);  // util := int(memstats.gc_cpu_fraction * 100)
   const int64_t markClock = (now_ - mark_.start).v;
   const int64_t procs = cfg_.gomaxprocs;
   char buf[512];
@@ -295,6 +385,7 @@ SimTime Runtime::nextEvent() const {
 }
 
 void Runtime::advanceTo(SimTime t, double mutatorCpus) {
+  checkMemory();
   while (now_ < t) {
     const SimTime step = std::min(t, std::max(nextEvent(), SimTime(now_.ns + 1)));
     const Duration dt = step - now_;
@@ -303,7 +394,19 @@ void Runtime::advanceTo(SimTime t, double mutatorCpus) {
       const double idle = std::max(0.1, static_cast<double>(cfg_.gomaxprocs) - mutatorCpus);
       heap_->sweepFor(static_cast<int64_t>(static_cast<double>(dt.v) * idle));
     }
-    progressMark(dt, mutatorCpus);
+    const double assistNs = progressMark(dt, mutatorCpus);
+    if (limiter_) {
+      // mgclimit.go updateLocked over this step: assists (and allocation-time scavenging) are
+      // GC time; Ps on the idle list and idle mark workers are idle time. Outside the mark the
+      // program's Ps are busy, the rest idle; in it the dedicated/fractional workers take 25 %.
+      const double procs = static_cast<double>(cfg_.gomaxprocs);
+      const double busy = std::min(procs, (mark_.active ? kGcBackgroundUtilization * procs : 0) + mutatorCpus);
+      if (limiter_->limiting()) limiterOnNs_ += dt.v;
+      limiter_->addAssistTime(static_cast<int64_t>(assistNs) + pendingScavAssistNs_);
+      pendingScavAssistNs_ = 0;
+      limiter_->addIdleTime(static_cast<int64_t>((procs - busy) * static_cast<double>(dt.v)));
+      limiter_->update(step.ns, numGc_);
+    }
     now_ = step;
     if (mark_.active && mark_.workLeftNs <= 0.5) markTermination();
     if (sweepDonePending_) {
@@ -337,6 +440,7 @@ void Runtime::runScavenger(SimTime t) {
 
 void Runtime::gc() {
   // runtime.GC: wait for the current cycle, then a full cycle, then all sweeping.
+  checkMemory();
   while (mark_.active) advanceTo(SimTime(std::min(nextEvent().ns, now_.ns + 1000000000)), 0);
   // The mark starts after what the program did just before the call (a drop at this instant
   // has death tick tickOf(now)+1): start at the next tick boundary, ~65 us, about what the
@@ -375,6 +479,7 @@ void Runtime::setMemoryLimit(std::optional<Bytes> limit) {
 void Runtime::setGoroutines(int64_t count, Bytes stack) {
   goroutines_ = count;
   stackSize_ = stack;
+  checkMemory();
 }
 
 // --- observation ---
@@ -390,9 +495,12 @@ Bytes Runtime::metadataResident() const {
   int64_t bytes = 0;
   for (int64_t a = 0; a < pages_.arenas(); ++a) {
     const int64_t used = pages_.zeroedBase(a);
-    bytes += (used * kPageSize / 32 + kOsPageSize - 1) / kOsPageSize * kOsPageSize;
-    bytes += (used * 8 + kOsPageSize - 1) / kOsPageSize * kOsPageSize;
-    bytes += 3 * kOsPageSize;
+    int64_t arena = (used * kPageSize / 32 + kOsPageSize - 1) / kOsPageSize * kOsPageSize;
+    arena += (used * 8 + kOsPageSize - 1) / kOsPageSize * kOsPageSize;
+    arena += 3 * kOsPageSize;
+    // The heapArena struct is one mapping: never more resident than its size (MemStats.Sys
+    // bounds RSS).
+    bytes += std::min(arena, kArenaStructBytes);
   }
   bytes += heap_->spanStructsEver() * kMspanStructBytes;
   bytes += (pages_.mapped().v / kChunkPages) * kChunkMetaBytes;
@@ -418,7 +526,7 @@ MemSnapshot Runtime::snapshot() {
   s.sys = s.heapSys + s.stackInuse + s.gcSys;
   s.numGc = numGc_;
   s.numForcedGc = numForcedGc_;
-  s.gcCpuFraction = now_.ns > 0 ? gcCpuTotalNs_ / (static_cast<double>(now_.ns) * static_cast<double>(cfg_.gomaxprocs)) : 0;
+  s.gcCpuFraction = gcCpuFraction_;
   s.heapLive = heap_->heapLive();
   s.heapMarked = pacer_->heapMarked();
   s.heapObjects = heap_->heapObjects();
@@ -446,6 +554,19 @@ MemSnapshot Runtime::snapshot() {
   s.releasedBackground = relBg_;
   s.releasedEager = relEager_;
   s.releasedForced = relForced_;
+  s.anonHugePages = os_.anonHugePages();
+  s.lazyFreeReclaimed = lazyReclaimed_;
+  s.otherRss = machine_.otherRss();
+  s.oomKilled = oom_.has_value();
+  if (oom_) {
+    s.oomCgroup = oom_->cgroup;
+    s.oomLimit = oom_->limit;
+  }
+  if (limiter_) {
+    s.gcLimiterFill = static_cast<double>(limiter_->fill()) / static_cast<double>(limiter_->capacity());
+    s.gcLimiterEnabledS = static_cast<double>(limiterOnNs_) * 1e-9;
+    s.gcLimiterLastEnabledCycle = limiter_->lastEnabledCycle();
+  }
   return s;
 }
 

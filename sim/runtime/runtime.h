@@ -17,22 +17,36 @@
 // 2-bit-per-word heap bitmap written when a span is initialised, the spans array; mspan
 // structures, never freed), and the heap profile.
 // The clock and the OS model belong to the runtime object and are reachable by tests.
-// Does not model: goroutine scheduling, STW pause lengths beyond a fixed cost, the GC CPU
-// limiter, write barriers, finalizers.
+// Go 1.19+: the GC CPU limiter (gc_limiter.h) turns mark assists and memory-limit scavenging
+// off while GC takes more than half of the non-idle CPU. GCCPUFraction is computed at mark
+// termination and holds until the next (Go 1.19 mgc.go gcMarkTermination:
+// memstats.gc_cpu_fraction = work.totaltime / total CPU since the start).
+// The machine (os/machine.h) is checked whenever RSS may have grown (each time step, a goroutine
+// count change, another program's memory change): the kernel reclaims LazyFree pages, and if the
+// program is OOM-killed the runtime logs the kernel's line, throws ProcessKilled and stops.
+// Linux huge-page advice as Go <= 1.20 gives it (mem_linux.go): sysUnused marks the huge pages
+// at the unaligned edges of a released range MADV_NOHUGEPAGE; sysUsed (allocSpan, when the span
+// has scavenged pages - fresh heap growth included from Go 1.13) marks the whole huge pages
+// inside the span MADV_HUGEPAGE. Go 1.21+ (after the 1.21.x reverts) gives no advice.
+// Does not model: goroutine scheduling, STW pause lengths beyond a fixed cost, write barriers,
+// finalizers.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "common/rng.h"
 #include "gc/ledger.h"
+#include "os/machine.h"
 #include "mheap/mheap.h"
 #include "os/os_memory.h"
 #include "pacer/pacer.h"
 #include "pagealloc/page_alloc.h"
+#include "runtime/gc_limiter.h"
 #include "runtime/heap_profile.h"
 #include "scavenger/scavenger.h"
 #include "sizeclass/sizeclass.h"
@@ -49,6 +63,8 @@ struct RuntimeConfig {
   ScavengerParams scavengerParams;  // runtime.scavenger_params; checked against the policy
   std::string pacer = "auto";
   MadviseMode madvise = MadviseMode::DontNeed;
+  ThpMode thp = ThpMode::Madvise;  // machine.thp; Debian's default
+  MachineConfig machine;           // no limits unless given
   Bytes baselineRss = MiB(4);
   uint64_t seed = 1;
   int64_t memProfileRate = 512 * 1024;  // runtime.MemProfileRate
@@ -66,6 +82,27 @@ struct MemSnapshot {
   int64_t heapObjects = 0;
   Bytes releasedBackground, releasedEager, releasedForced;  // cumulative
   bool inMark = false;
+  // Linux: smaps AnonHugePages; LazyFree bytes the kernel has discarded (cumulative); other
+  // programs' RSS on the machine; whether the kernel has OOM-killed the program.
+  Bytes anonHugePages, lazyFreeReclaimed, otherRss;
+  bool oomKilled = false;
+  bool oomCgroup = false;  // killed by the cgroup's OOM killer (else the global one)
+  Bytes oomLimit;          // the limit it was killed at: memory.max or the machine's RAM
+  // GC CPU limiter (Go 1.19+): bucket fill / capacity (1 = limiting), seconds it has been on,
+  // /gc/limiter/last-enabled:gc-cycle.
+  double gcLimiterFill = 0;
+  double gcLimiterEnabledS = 0;
+  int64_t gcLimiterLastEnabledCycle = 0;
+};
+
+// Thrown by the Runtime when the kernel OOM-kills the program (os/machine.h); the run ends
+// there. The runtime is left as it was at the kill, for a last snapshot().
+class ProcessKilled : public std::runtime_error {
+ public:
+  ProcessKilled(const OomKill& k, double timeS)
+      : std::runtime_error("the kernel OOM-killed the program at " + std::to_string(timeS) + " s"), kill(k), atS(timeS) {}
+  OomKill kill;
+  double atS;
 };
 
 class Runtime : private MHeapHooks {
@@ -98,10 +135,18 @@ class Runtime : private MHeapHooks {
   void setGcPercent(int64_t percent);
   void setMemoryLimit(std::optional<Bytes> limit);
   void setGoroutines(int64_t count, Bytes stack);
+  // Another program on the machine has `rss` resident from now on (0 = it ended).
+  void setOtherProcess(const std::string& name, Bytes rss);
+  // The kill, once the kernel has OOM-killed the program.
+  const std::optional<OomKill>& oomKill() const { return oom_; }
+  const GcCpuLimiter* gcLimiter() const { return limiter_ ? &*limiter_ : nullptr; }
 
   MemSnapshot snapshot();
   // Resident bytes of the heap's address space (cheap; snapshot() gives the full breakdown).
   Bytes osResident() const { return os_.resident(); }
+  // The process's RSS as the kernel charges it: heap pages (LazyFree included), stacks,
+  // runtime metadata, the binary.
+  Bytes processRss() const;
   // gctrace/scavtrace lines produced so far (drained by the caller).
   std::vector<std::string> takeTrace();
   const std::string& scavengerName() const;
@@ -118,7 +163,10 @@ class Runtime : private MHeapHooks {
   Bytes releasePages(const ScavengeRequest& req);  // page allocator + OS; returns bytes released
   void startCycle(bool forced);
   void markTermination();
-  void progressMark(Duration dt, double mutatorCpus);
+  double progressMark(Duration dt, double mutatorCpus);  // returns this step's assist CPU ns
+  void checkMemory();  // the kernel's view; throws ProcessKilled
+  void sysUsed(Bytes base, Bytes len);
+  void sysUnused(Bytes base, Bytes len);
   void runScavenger(SimTime t);
   double markCpus(double mutatorCpus) const;
   void emitGcTrace();
@@ -133,6 +181,13 @@ class Runtime : private MHeapHooks {
   Rng rng_;
   const SizeClassTable& classes_;
   OsMemory os_;
+  Machine machine_;
+  std::optional<OomKill> oom_;
+  Bytes lazyReclaimed_{0};
+  bool goAdvisesHugePages_ = false;  // Go <= 1.20 mem_linux.go
+  std::optional<GcCpuLimiter> limiter_;  // Go 1.19+
+  int64_t limiterOnNs_ = 0;
+  int64_t pendingScavAssistNs_ = 0;
   PageAllocator pages_;
   Ledger ledger_;
   std::unique_ptr<MHeap> heap_;
@@ -153,6 +208,7 @@ class Runtime : private MHeapHooks {
     double workTotalNs = 0, workLeftNs = 0;
     double bgCpuNs = 0, assistCpuNs = 0, idleCpuNs = 0;
     double bgScanCredit = 0;  // background scan work not yet claimed by allocations
+    double unpaidDebt = 0;    // assist debt left while the CPU limiter was on
     Bytes heap0, goal;
     int64_t lastHeapLiveSeen = 0;
   } mark_;
@@ -161,6 +217,7 @@ class Runtime : private MHeapHooks {
   SimTime lastGcEnd_{0};
   bool anyGcDone_ = false;
   double gcCpuTotalNs_ = 0;   // dedicated + fractional + assist (+ STW), as GCCPUFraction counts
+  double gcCpuFraction_ = 0;  // as of the last mark termination
   Bytes lastHeapGoal_{0}, lastHeapInUse_{0};
   bool sweepDonePending_ = false;
   // Stacks.

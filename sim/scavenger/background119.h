@@ -13,8 +13,10 @@
 // limit) and the heap-growth overage min(growth, heapRetained + growth - gcPercentGoal).
 // Parameters honoured: idle_threshold (release only pages free for longer; Go has none),
 // retain_extra (retainExtraPercent, default 10 %), cpu_fraction (scavengePercent, default 1 %).
-// Does not model: the PI controller's transient and its [controller reset], the GC CPU limiter
-// stopping allocation-time scavenging, huge-page-aware candidate widening.
+// While the GC CPU limiter is on the runtime passes no memory limit to eager() (mheap.go
+// allocSpan skips memory-limit scavenging then).
+// Does not model: the PI controller's transient and its [controller reset], huge-page-aware
+// candidate widening.
 #pragma once
 
 #include <optional>

@@ -22,8 +22,10 @@
 // scavenging (mheap.grow -> scavengeLargest) is part of sysmon-5min with go 1.12 only.
 // Parameters (ScavengerParams) let a scenario try policies the runtime never shipped; each
 // policy honours the ones listed for it in the registry and rejects the others.
+// The GC CPU limiter (Go 1.19+) stops the memory-limit part of eager scavenging: the runtime
+// passes no memory limit to eager() while it is on (runtime.cc spanAllocated).
 // Does not model: the cost model beyond kReleaseNsPerByte, GOMAXPROCS changes while the worker
-// sleeps, the GC CPU limiter stopping eager scavenging, Go 1.13's glide-path pacing and treap.
+// sleeps, Go 1.13's glide-path pacing and treap.
 #pragma once
 
 #include <cstdint>

@@ -274,6 +274,13 @@ std::string goVersion(const std::string& text) {
   invalid("expected a Go version such as \"1.20\", one of " + joined(known), text);
 }
 
+std::string thpMode(const std::string& text) {
+  std::string_view t = trim(text);
+  if (t != "never" && t != "madvise" && t != "always")
+    invalid("expected never, madvise or always (/sys/kernel/mm/transparent_hugepage/enabled)", text);
+  return std::string(t);
+}
+
 std::string madvise(const std::string& text) {
   std::string_view t = trim(text);
   if (t != "auto" && t != "dontneed" && t != "free")
@@ -364,6 +371,8 @@ const std::vector<Knob>& knobs() {
          if (b && b->v <= 0) invalid(kSizeForm, v, "must be greater than 0, or off");
          s.machine.cgroup_limit = b;
        }},
+      {"machine.thp", "thp",
+       [](Scenario& s, const std::string& v) { s.machine.thp = thpMode(v); }},
       {"machine.baseline_rss", "",
        [](Scenario& s, const std::string& v) { s.machine.baseline_rss = parseBytes(v); }},
       {"sample_every", "",
@@ -518,6 +527,7 @@ class Reader {
   Step setGcPercent(const Value& v);
   Step setMemoryLimit(const Value& v);
   Step goroutines(const Value& v);
+  Step otherProcess(const Value& v);
   void hold(const Value& where, const std::string& name, Holder h);
 
   std::string file_;
@@ -784,7 +794,7 @@ struct StepKind {
 
 constexpr std::string_view kStepNames =
     "run, live_set, append, drop, drop_all, idle, gc, free_os_memory, set_gc_percent, "
-    "set_memory_limit, goroutines";
+    "set_memory_limit, goroutines, other_process";
 
 Step bare(std::string_view name) {
   if (name == "gc") return Step{"gc", GcStep{}, {}};
@@ -821,6 +831,7 @@ Step Reader::step(const Value& v) {
       {"set_gc_percent", "set_gc_percent: 50 (or off)", &Reader::setGcPercent},
       {"set_memory_limit", "set_memory_limit: 1GiB (or off)", &Reader::setMemoryLimit},
       {"goroutines", "goroutines: {count: 1000, stack: 8KiB}", &Reader::goroutines},
+      {"other_process", "other_process: {name: batch-job, rss: 20GiB} (rss 0 = it exits)", &Reader::otherProcess},
   };
   auto [name, nameAt, body] = stepParts(v);
   auto kind =
@@ -975,6 +986,28 @@ Step Reader::goroutines(const Value& v) {
     if (auto s = f.get("stack")) g.stack = parse(*s, positiveBytes);
   }
   return Step{"goroutines:" + std::to_string(g.count), g, {}};
+}
+
+Step Reader::otherProcess(const Value& v) {
+  auto rss = [](const std::string& t) {
+    const Bytes b = parseBytes(t);
+    if (b.v < 0) invalid(kSizeForm, t, "must not be negative");
+    return b;
+  };
+  OtherProcessStep o;
+  std::string rssText;
+  if (v.node.IsScalar()) {
+    o.rss = parse(v, rss);
+    rssText = std::string(trim(text(v)));
+  } else {
+    constexpr std::string_view kExample = "other_process: {name: batch-job, rss: 20GiB}";
+    Fields f = fields(v, {"name", "rss"});
+    if (auto n = f.get("name")) o.name = parse(*n, nonEmpty);
+    const Value r = f.require("rss", kExample);
+    o.rss = parse(r, rss);
+    rssText = std::string(trim(text(r)));
+  }
+  return Step{"other_process:" + o.name + "=" + rssText, o, {}};
 }
 
 // ---------------------------------------------------------------------------------------------

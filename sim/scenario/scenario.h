@@ -5,7 +5,7 @@
 // policy's parameters, checked against what that policy honours, seed), the machine,
 // the sample interval, and an ordered list of steps (allocation runs, live sets, append growth,
 // drops, idle, runtime.GC, debug.FreeOSMemory, debug.SetGCPercent, debug.SetMemoryLimit,
-// goroutine counts). Overrides (`--env GOGC=...`, `--set key=value`) are applied here too.
+// goroutine counts, other programs' memory on the machine). Overrides (`--env GOGC=...`, `--set key=value`) are applied here too.
 // Does not model: anything about how the runtime executes it (see workload/ and engine/).
 //
 // Errors: every problem is reported as ScenarioError with file, line, column and the expected
@@ -129,10 +129,16 @@ struct GoroutinesStep {
   int64_t count = 0;     // number of goroutines alive from now on
   Bytes stack{8192};     // stack size of each (runtime stacks are powers of two >= 2 KiB)
 };
+// Another program on the same machine has `rss` resident from now on (0 = it exits). Its
+// memory counts against machine.memory, not against the Go program's cgroup.
+struct OtherProcessStep {
+  std::string name = "other";
+  Bytes rss{0};
+};
 
 using StepBody = std::variant<RunStep, LiveSetStep, AppendStep, DropStep, IdleStep, GcStep,
                               FreeOsMemoryStep, SetGcPercentStep, SetMemoryLimitStep,
-                              GoroutinesStep>;
+                              GoroutinesStep, OtherProcessStep>;
 
 struct Step {
   std::string label;  // what trace.csv's `step` column shows, e.g. "run", "drop:cache", "gc"
@@ -156,6 +162,7 @@ struct RuntimeKnobs {
 struct MachineKnobs {
   Bytes memory = GiB(24);
   std::optional<Bytes> cgroup_limit;
+  std::string thp = "madvise";  // transparent huge pages: never | madvise | always
   Bytes baseline_rss{0};  // 0 = the runtime model's default for the Go version
 };
 

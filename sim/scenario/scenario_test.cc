@@ -358,7 +358,7 @@ TEST(ScenarioErrors, StructureAndKeys) {
             "expected one of go, gogc, memory_limit, gomaxprocs, scavenger, pacer, madvise, "
             "godebug"},
            {"about: x\nmachine:\n  ram: 1GiB\nsteps: [gc]\n", 3,
-            "expected one of memory, cgroup_limit, baseline_rss"},
+            "expected one of memory, cgroup_limit, thp, baseline_rss"},
            {"name: a\nsteps: [gc]\n", 1, "missing 'about'"},
            {"about: x\n", 1, "missing 'steps'"},
            {"about: x\nsteps: []\n", 2, "at least one step"},
@@ -609,6 +609,40 @@ TEST(ApplySet, KeysAndAliases) {
   EXPECT_EQ(s.runtime.go_version, "1.22");
   EXPECT_EQ(s.runtime.gogc, 75);
   EXPECT_FALSE(s.runtime.memory_limit.has_value());
+}
+
+TEST(ParseScenario, OtherProcessAndThp) {
+  const Scenario s = parseScenario(
+      "about: x\nmachine: {memory: 4GiB, thp: always}\nsteps:\n"
+      "  - other_process: {name: batch-job, rss: 3GiB}\n"
+      "  - other_process: 512MiB\n"
+      "  - other_process: {name: batch-job, rss: 0}\n",
+      "o.yaml");
+  EXPECT_EQ(s.machine.thp, "always");
+  ASSERT_EQ(s.steps.size(), 3u);
+  const auto& a = std::get<OtherProcessStep>(s.steps[0].body);
+  EXPECT_EQ(a.name, "batch-job");
+  EXPECT_EQ(a.rss, GiB(3));
+  EXPECT_EQ(s.steps[0].label, "other_process:batch-job=3GiB");
+  EXPECT_EQ(std::get<OtherProcessStep>(s.steps[1].body).name, "other");
+  EXPECT_EQ(std::get<OtherProcessStep>(s.steps[1].body).rss, MiB(512));
+  EXPECT_EQ(s.steps[1].label, "other_process:other=512MiB");
+  EXPECT_EQ(std::get<OtherProcessStep>(s.steps[2].body).rss, Bytes(0));
+  EXPECT_EQ(parseScenario("about: x\nsteps: [gc]\n", "d.yaml").machine.thp, "madvise");
+  for (const BadCase& c : std::vector<BadCase>{
+           {"about: x\nsteps:\n  - other_process: {rss: -1GiB}\n", 3, "negative"},
+           {"about: x\nsteps:\n  - other_process: {name: x}\n", 3, "rss"},
+           {"about: x\nsteps:\n  - other_process: {rss: 1GiB, pid: 4}\n", 3, "expected one of name, rss"},
+           {"about: x\nsteps:\n  - other_process\n", 3, "needs a value"},
+           {"about: x\nmachine: {thp: sometimes}\nsteps: [gc]\n", 2, "expected never, madvise or always"},
+       })
+    expectError(c);
+  Scenario t = minimal();
+  applySet(t, "machine.thp=never");
+  EXPECT_EQ(t.machine.thp, "never");
+  applySet(t, "thp=always");
+  EXPECT_EQ(t.machine.thp, "always");
+  EXPECT_THROW(applySet(t, "thp=on"), ScenarioError);
 }
 
 TEST(ApplySet, Errors) {

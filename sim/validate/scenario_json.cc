@@ -230,6 +230,11 @@ struct StepFields {
         .add("count", Json::of(g.count))
         .add("stack_bytes", Json::of(g.stack.v));
   }
+  void operator()(const OtherProcessStep& o) {
+    j.add("kind", Json::of(std::string("other_process")))
+        .add("name", Json::of(o.name))
+        .add("rss_bytes", Json::of(o.rss.v));
+  }
 };
 
 Json stepJson(const Step& s, size_t index) {
@@ -264,6 +269,7 @@ Json scenarioTree(const Scenario& s) {
   Json machine = Json::object()
                      .add("memory_bytes", Json::of(s.machine.memory.v))
                      .add("cgroup_limit_bytes", optionalBytes(s.machine.cgroup_limit))
+                     .add("thp", Json::of(s.machine.thp))
                      .add("baseline_rss_bytes", Json::of(s.machine.baseline_rss.v));
   return Json::object()
       .add("format", Json::of(int64_t{kScenarioJsonFormat}))
@@ -607,6 +613,7 @@ StepBody stepBodyFrom(Obj& o, const std::string& kind) {
   if (kind == "set_gc_percent") return SetGcPercentStep{o.integer("percent")};
   if (kind == "set_memory_limit") return SetMemoryLimitStep{o.optionalBytes("limit_bytes")};
   if (kind == "goroutines") return GoroutinesStep{o.integer("count"), Bytes(o.integer("stack_bytes"))};
+  if (kind == "other_process") return OtherProcessStep{o.str("name"), Bytes(o.integer("rss_bytes"))};
   throw std::invalid_argument(kind);
 }
 
@@ -649,6 +656,7 @@ void machineFrom(const Json& j, Scenario& s, const std::string& path) {
   Obj o(j, "machine", path);
   s.machine.memory = Bytes(o.integer("memory_bytes"));
   s.machine.cgroup_limit = o.optionalBytes("cgroup_limit_bytes");
+  s.machine.thp = o.str("thp");
   s.machine.baseline_rss = Bytes(o.integer("baseline_rss_bytes"));
   o.done();
 }

@@ -140,6 +140,20 @@ TEST(ValidateScenarioJson, IsDeterministicAndRoundTrips) {
   EXPECT_EQ(std::get<GoroutinesStep>(back.steps.back().body).count, 1000);
 }
 
+TEST(ValidateScenarioJson, OtherProcessAndThpRoundTrip) {
+  const Scenario s = parseScenario(
+      "about: x\nmachine: {memory: 4GiB, thp: always}\nsteps:\n  - other_process: {name: db, rss: 3GiB}\n", "o.yaml");
+  const std::string j = scenarioToJson(s);
+  EXPECT_TRUE(contains(j, "\"thp\": \"always\""));
+  EXPECT_TRUE(contains(j, "\"kind\": \"other_process\""));
+  EXPECT_TRUE(contains(j, "\"rss_bytes\": 3221225472"));
+  const Scenario back = scenarioFromJson(j, "o.json");
+  EXPECT_EQ(back.machine.thp, "always");
+  EXPECT_EQ(std::get<OtherProcessStep>(back.steps[0].body).name, "db");
+  EXPECT_EQ(std::get<OtherProcessStep>(back.steps[0].body).rss, GiB(3));
+  EXPECT_EQ(scenarioToJson(back), j);
+}
+
 TEST(ValidateScenarioJson, ReadsStrictlyAndNamesTheLine) {
   const std::string j = scenarioToJson(everyKind());
   std::string unknown = j;
@@ -473,6 +487,7 @@ TEST_F(ValidateRealGo, RefusesWhatTheRealRuntimeCannotDo) {
   odd.add = KiB(3);
   odd.elem = Bytes(3);
   s.steps.push_back(Step{"append:s", odd, {}});
+  s.steps.push_back(Step{"other_process:db=1GiB", OtherProcessStep{"db", GiB(1)}, {}});
   try {
     runDriver(driver_, s, work_, true);
     FAIL() << "expected a refusal";
@@ -483,6 +498,7 @@ TEST_F(ValidateRealGo, RefusesWhatTheRealRuntimeCannotDo) {
     EXPECT_TRUE(contains(m, "go version 1.22")) << m;
     EXPECT_TRUE(contains(m, "cgroup_limit")) << m;
     EXPECT_TRUE(contains(m, "append with elem 3 B")) << m;
+    EXPECT_TRUE(contains(m, "other_process: the driver does not start other programs")) << m;
   }
 }
 

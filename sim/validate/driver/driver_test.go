@@ -86,6 +86,54 @@ func TestWheelExpiresInOrder(t *testing.T) {
 	}
 }
 
+func TestWheelChunksAreReused(t *testing.T) {
+	w := newWheel()
+	var x [4]byte
+	p := unsafe.Pointer(&x[0])
+	for i := 0; i < 100; i++ { // four chunks in one bucket
+		w.add(3, p, 1)
+	}
+	w.add(4, p, 5)
+	if unsafe.Sizeof(wheelChunk{}) != 256 {
+		t.Fatalf("a wheel chunk is %d B, want 256 (a size class)", unsafe.Sizeof(wheelChunk{}))
+	}
+	if got := w.expire(3); got != 100 || w.count != 1 || w.nfree != 4 {
+		t.Fatalf("expire(3) = %d (count %d, free chunks %d), want 100, 1, 4", got, w.count, w.nfree)
+	}
+	for i := 0; i < 31; i++ { // two chunks, both from the free list
+		w.add(9, p, 1)
+	}
+	if w.nfree != 2 {
+		t.Fatalf("free chunks %d, want 2", w.nfree)
+	}
+	if got := w.expire(10); got != 36 || w.count != 0 {
+		t.Fatalf("expire(10) = %d (count %d), want 36, 0", got, w.count)
+	}
+}
+
+func TestPoolStoresSizesOnlyWhenTheyDiffer(t *testing.T) {
+	var p pool
+	var x [4]byte
+	o := unsafe.Pointer(&x[0])
+	for i := 0; i < chunkLen+5; i++ {
+		p.add(o, 64)
+	}
+	if p.mixed || p.chunks[0].size != nil || p.sizeOf(p.chunks[1], 4) != 64 {
+		t.Fatal("a uniform pool stores no sizes")
+	}
+	p.add(o, 1<<33) // mixed from here on, a big size in the map
+	p.add(o, 32)
+	if !p.mixed || p.sizeOf(p.chunks[0], 7) != 64 || p.sizeOf(p.chunks[1], 5) != 1<<33 || p.sizeOf(p.chunks[1], 6) != 32 {
+		t.Fatal("sizes after the pool became mixed")
+	}
+	if p.count != chunkLen+7 || p.bytes != 64*(chunkLen+5)+1<<33+32 {
+		t.Fatalf("count %d bytes %d", p.count, p.bytes)
+	}
+	if freed := p.dropFraction(1, nil); freed != 64*(chunkLen+5)+1<<33+32 || p.count != 0 {
+		t.Fatalf("dropped %d", freed)
+	}
+}
+
 func TestDropFractionIsExact(t *testing.T) {
 	var p pool
 	var x [4]byte

@@ -16,8 +16,12 @@ package main
 //                       sizes; the runtime rounds them up to a size class)
 //   lazy_free           LazyFree of /proc/self/smaps_rollup, read at most once a second (reading
 //                       it costs ~20 us per resident MiB); empty in the other rows
-// unswept_garbage, span_free, retained_free, runtime_overhead and baseline are what only the
-// simulator knows; they are left empty.
+//   rss_minus_lazyfree  rss - lazy_free, in the rows that have lazy_free
+//   anon_huge_pages     AnonHugePages of /proc/self/smaps_rollup, in the rows that have lazy_free
+// unswept_garbage, span_free, retained_free, runtime_overhead, baseline, the per-path release
+// counters (released_background, released_eager, released_forced: Go 1.19 exports only their
+// sum) and gc_limiter_fill (the limiter's bucket is not exported) are what only the simulator
+// knows; they are left empty.
 
 import (
 	"bufio"
@@ -37,14 +41,16 @@ import (
 // traceColumns are gomemsim's trace.csv columns, in its order.
 var traceColumns = []string{"time_s", "step", "rss", "heap_alloc", "heap_inuse", "heap_idle", "heap_released",
 	"heap_sys", "heap_goal", "stack_inuse", "sys", "num_gc", "gc_cpu_fraction", "pprof_inuse", "pprof_inuse_sampled",
-	"reachable", "unswept_garbage", "span_free", "retained_free", "lazy_free", "runtime_overhead", "baseline"}
+	"reachable", "unswept_garbage", "span_free", "retained_free", "lazy_free", "runtime_overhead", "baseline",
+	"released_background", "released_eager", "released_forced", "rss_minus_lazyfree", "gc_limiter_fill",
+	"anon_huge_pages"}
 
 type row struct {
 	t                                                          float64
 	step                                                       string
 	rss, heapAlloc, heapInuse, heapIdle, heapReleased, heapSys int64
 	heapGoal, stackInuse, sys, numGC, pprofInuse, pprofSampled int64
-	reachable, lazyFree                                        int64
+	reachable, lazyFree, anonHuge                              int64
 	gcCPUFraction                                              float64
 	hasLazy                                                    bool
 }
@@ -95,7 +101,7 @@ func (s *sampler) run() {
 			return
 		case <-timer.C:
 		}
-		s.sample(s.step.Load().(string))
+		s.sample("")
 		if next := int64(time.Since(s.start)/s.every) + 1; next > k+1 {
 			k = next
 		} else {
@@ -109,9 +115,15 @@ func (s *sampler) halt() {
 	<-s.done
 }
 
+// sample appends a row labelled step; "" labels it with the step running, read under the lock
+// so that rows stay in step order (a label read before waiting for the lock could be older than
+// the row the main goroutine appends right after the next step).
 func (s *sampler) sample(step string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if step == "" {
+		step = s.step.Load().(string)
+	}
 	runtime.ReadMemStats(&s.ms)
 	now := time.Now()
 	metrics.Read(s.goal)
@@ -125,8 +137,8 @@ func (s *sampler) sample(step string) {
 		r.heapGoal = int64(g.Uint64())
 	}
 	if now.Sub(s.lastLazy) >= time.Second {
-		if lf, ok := lazyFree(); ok {
-			r.lazyFree, r.hasLazy = lf, true
+		if lf, huge, ok := smapsRollup(); ok {
+			r.lazyFree, r.anonHuge, r.hasLazy = lf, huge, true
 		}
 		s.lastLazy = now
 	}
@@ -194,12 +206,13 @@ func kBField(text []byte, name string) int64 {
 	return v * 1024
 }
 
-func lazyFree() (int64, bool) {
+// smapsRollup returns LazyFree and AnonHugePages of /proc/self/smaps_rollup.
+func smapsRollup() (lazy, huge int64, ok bool) {
 	data, err := os.ReadFile("/proc/self/smaps_rollup")
 	if err != nil || !bytes.Contains(data, []byte("LazyFree:")) {
-		return 0, false
+		return 0, 0, false
 	}
-	return kBField(data, "LazyFree:"), true
+	return kBField(data, "LazyFree:"), kBField(data, "AnonHugePages:"), true
 }
 
 // csvField quotes a field that holds a comma, quote or newline (RFC 4180).
@@ -217,14 +230,16 @@ func (s *sampler) writeCSV(path string) error {
 	b.WriteString(strings.Join(traceColumns, ",") + "\n")
 	for i := range s.rows {
 		r := &s.rows[i]
-		lazy := ""
+		lazy, rssNotLazy, huge := "", "", ""
 		if r.hasLazy {
 			lazy = strconv.FormatInt(r.lazyFree, 10)
+			rssNotLazy = strconv.FormatInt(r.rss-r.lazyFree, 10)
+			huge = strconv.FormatInt(r.anonHuge, 10)
 		}
-		fmt.Fprintf(&b, "%.4f,%s,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%.6f,%d,%d,%d,,,,%s,,\n",
+		fmt.Fprintf(&b, "%.4f,%s,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%.6f,%d,%d,%d,,,,%s,,,,,,%s,,%s\n",
 			r.t, csvField(r.step), r.rss, r.heapAlloc, r.heapInuse, r.heapIdle, r.heapReleased, r.heapSys,
 			r.heapGoal, r.stackInuse, r.sys, r.numGC, r.gcCPUFraction, r.pprofInuse, r.pprofSampled,
-			r.reachable, lazy)
+			r.reachable, lazy, rssNotLazy, huge)
 	}
 	return writeFileAtomic(path, []byte(b.String()))
 }

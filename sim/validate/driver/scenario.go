@@ -45,6 +45,7 @@ type Runtime struct {
 type Machine struct {
 	MemoryBytes      int64  `json:"memory_bytes"`
 	CgroupLimitBytes *int64 `json:"cgroup_limit_bytes"`
+	THP              string `json:"thp"` // never | madvise | always
 	BaselineRSSBytes int64  `json:"baseline_rss_bytes"`
 }
 
@@ -80,6 +81,8 @@ type Step struct {
 	// goroutines
 	Count      int64 `json:"count"`
 	StackBytes int64 `json:"stack_bytes"`
+	// other_process (and Name)
+	RSSBytes int64 `json:"rss_bytes"`
 }
 
 type Stream struct {
@@ -176,6 +179,12 @@ func refusals(s *Scenario) []string {
 	if s.Machine.CgroupLimitBytes != nil {
 		add("machine.cgroup_limit: the driver does not create cgroups; run it inside one instead")
 	}
+	// The real run gets the host's transparent huge page mode. A scenario that asks for another
+	// mode than the default (madvise) on purpose is refused; the default runs anywhere.
+	if host := hostTHP(); host != "" && s.Machine.THP != "madvise" && s.Machine.THP != host {
+		add("machine.thp %s: this machine runs transparent huge pages in %s mode; pass --set machine.thp=%s",
+			s.Machine.THP, host, host)
+	}
 	if rt.GOMAXPROCS < 1 || rt.GOGC < -1 || s.SampleEveryNs <= 0 {
 		add("runtime knobs out of range (gomaxprocs %d, gogc %d, sample_every %d ns)", rt.GOMAXPROCS, rt.GOGC, s.SampleEveryNs)
 	}
@@ -193,6 +202,8 @@ func stepRefusals(st *Step) []string {
 			out = append(out, fmt.Sprintf("%s: append with elem %d B (pointers %v): the driver has real Go element types only for %s",
 				st.where(), st.ElemBytes, st.Pointers, supportedElems()))
 		}
+	case "other_process":
+		out = append(out, fmt.Sprintf("%s: other_process: the driver does not start other programs; run one beside it instead", st.where()))
 	case "run", "live_set", "drop", "idle", "gc", "free_os_memory", "set_gc_percent", "set_memory_limit", "goroutines":
 	default:
 		out = append(out, fmt.Sprintf("%s: unknown step kind %q", st.where(), st.Kind))
@@ -203,4 +214,19 @@ func stepRefusals(st *Step) []string {
 		}
 	}
 	return out
+}
+
+// hostTHP is the transparent huge page mode of this machine (the bracketed word of
+// /sys/kernel/mm/transparent_hugepage/enabled), or "" if it cannot be read.
+func hostTHP() string {
+	b, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
+	if err != nil {
+		return ""
+	}
+	text := string(b)
+	lo, hi := strings.IndexByte(text, '['), strings.IndexByte(text, ']')
+	if lo < 0 || hi < lo {
+		return ""
+	}
+	return text[lo+1 : hi]
 }

@@ -14,8 +14,9 @@ package main
 //     growing a pool never copies it;
 //   - a wheel of 1 ms buckets for timed lifetimes (ring of 16384 ms, later deaths in a map);
 //   - growables: the slices that append steps grow with the real append/growslice.
-// The reference structures themselves are heap memory gomemsim does not model: 12 B per pooled
-// object (pointer and size) and 8 B per object in the wheel, plus slack in their arrays.
+// The reference structures themselves are heap memory gomemsim does not model: 8 B per pooled
+// object (12 B with its size when a pool's objects differ in size), 8 B per object in the wheel plus at most one partly filled 256 B
+// chunk per 1 ms bucket (tests/fidelity/README.md has the measured figures).
 
 import (
 	"math"
@@ -129,36 +130,60 @@ func newLifetimeDrawer(l *LifetimeDist) lifetimeDrawer {
 // ---------------------------------------------------------------------------------------------
 // Pools
 
-const chunkLen = 1024
+// 1020 references make an 8176 B chunk (the 8192 B size class), their sizes a 4080 B array
+// (the 4096 B class).
+const chunkLen = 1020
 
-// A chunk holds references and their sizes; a size of 4 GiB or more is kept in pool.big.
+// A chunk holds references and, once the pool's objects differ in size, their sizes (a size of
+// 4 GiB or more is kept in pool.big). While every object has the same size the sizes are not
+// stored, so a pool costs 8 B per reference, what any program holding its objects pays.
 type chunk struct {
 	ptr  [chunkLen]unsafe.Pointer
-	size [chunkLen]uint32
+	size *[chunkLen]uint32 // nil while the pool is uniform
 	n    int
 }
 
 type pool struct {
-	chunks []*chunk
-	big    map[unsafe.Pointer]int64
-	count  int64 // references held (non-nil entries)
-	bytes  int64
+	chunks  []*chunk
+	big     map[unsafe.Pointer]int64
+	uniform int64 // the size of every object added, while !mixed
+	mixed   bool  // sizes differ (or one is 4 GiB or more): each chunk stores them
+	count   int64 // references held (non-nil entries)
+	bytes   int64
 }
 
 func (p *pool) add(o unsafe.Pointer, size int64) {
+	if len(p.chunks) == 0 && !p.mixed {
+		p.uniform = size
+	}
+	if !p.mixed && (size != p.uniform || size >= math.MaxUint32) {
+		p.mixed = true
+		for _, c := range p.chunks { // uniform so far, and below 4 GiB
+			c.size = new([chunkLen]uint32)
+			for i := 0; i < c.n; i++ {
+				c.size[i] = uint32(p.uniform)
+			}
+		}
+	}
 	if len(p.chunks) == 0 || p.chunks[len(p.chunks)-1].n == chunkLen {
-		p.chunks = append(p.chunks, new(chunk))
+		c := new(chunk)
+		if p.mixed {
+			c.size = new([chunkLen]uint32)
+		}
+		p.chunks = append(p.chunks, c)
 	}
 	c := p.chunks[len(p.chunks)-1]
 	c.ptr[c.n] = o
-	if size >= math.MaxUint32 {
-		if p.big == nil {
-			p.big = map[unsafe.Pointer]int64{}
+	if c.size != nil {
+		if size >= math.MaxUint32 {
+			if p.big == nil {
+				p.big = map[unsafe.Pointer]int64{}
+			}
+			p.big[o] = size
+			c.size[c.n] = math.MaxUint32
+		} else {
+			c.size[c.n] = uint32(size)
 		}
-		p.big[o] = size
-		c.size[c.n] = math.MaxUint32
-	} else {
-		c.size[c.n] = uint32(size)
 	}
 	c.n++
 	p.count++
@@ -166,6 +191,9 @@ func (p *pool) add(o unsafe.Pointer, size int64) {
 }
 
 func (p *pool) sizeOf(c *chunk, i int) int64 {
+	if c.size == nil {
+		return p.uniform
+	}
 	if c.size[i] == math.MaxUint32 {
 		return p.big[c.ptr[i]]
 	}
@@ -203,7 +231,7 @@ func (p *pool) dropFraction(f float64, r *rand.Rand) int64 {
 			freed += size
 			p.bytes -= size
 			p.count--
-			if c.size[i] == math.MaxUint32 {
+			if c.size != nil && c.size[i] == math.MaxUint32 {
 				delete(p.big, c.ptr[i])
 			}
 			c.ptr[i] = nil
@@ -217,22 +245,36 @@ func (p *pool) dropFraction(f float64, r *rand.Rand) int64 {
 
 const wheelLen = 1 << 14
 
+// Entries per wheel chunk: 30 pointers, a count and a link make 256 B, a size class, so a chunk
+// wastes nothing. A bucket is a list of chunks (only the first one partly filled), so the
+// objects' references cost 8 B each plus at most one partly filled chunk per bucket. (An
+// append-grown array per bucket, reused across buckets, kept ~14 MiB of arrays reachable at
+// 100 MB/s of 0.5 s lifetimes: heap the program does not have and gomemsim does not model.)
+const wheelChunkLen = 30
+
+type wheelChunk struct {
+	objs [wheelChunkLen]unsafe.Pointer
+	n    int
+	next *wheelChunk
+}
+
 type bucket struct {
-	objs  []unsafe.Pointer
+	head  *wheelChunk // the chunk being filled; full ones follow through next
 	bytes int64
 }
 
-// An expired bucket's array goes to a free list for the next bucket to fill, so the ring does
-// not keep 16384 arrays reachable (only the buckets that hold objects have one).
+// Expired chunks go to a free list for the next buckets to fill (so steady allocation makes no
+// garbage of its own); the list keeps at most maxFreeChunks (1 MiB).
 type wheel struct {
 	ring  [wheelLen]bucket
 	far   map[int64]*bucket
-	free  [][]unsafe.Pointer
+	free  *wheelChunk
+	nfree int
 	next  int64 // the next bucket to expire
 	count int64 // objects held
 }
 
-const maxFreeArrays = 64
+const maxFreeChunks = 4096
 
 func newWheel() *wheel { return &wheel{far: map[int64]*bucket{}} }
 
@@ -248,11 +290,18 @@ func (w *wheel) add(tick int64, o unsafe.Pointer, size int64) bool {
 		b = &bucket{}
 		w.far[tick] = b
 	}
-	if b.objs == nil && len(w.free) > 0 {
-		b.objs = w.free[len(w.free)-1]
-		w.free = w.free[:len(w.free)-1]
+	if b.head == nil || b.head.n == wheelChunkLen {
+		c := w.free
+		if c != nil {
+			w.free, w.nfree = c.next, w.nfree-1
+		} else {
+			c = new(wheelChunk)
+		}
+		c.next = b.head
+		b.head = c
 	}
-	b.objs = append(b.objs, o)
+	b.head.objs[b.head.n] = o
+	b.head.n++
 	b.bytes += size
 	w.count++
 	return true
@@ -260,15 +309,21 @@ func (w *wheel) add(tick int64, o unsafe.Pointer, size int64) bool {
 
 // release forgets b's objects; returns their bytes.
 func (w *wheel) release(b *bucket) int64 {
-	for i := range b.objs {
-		b.objs[i] = nil
+	for c := b.head; c != nil; {
+		next := c.next
+		for i := 0; i < c.n; i++ {
+			c.objs[i] = nil
+		}
+		w.count -= int64(c.n)
+		c.n, c.next = 0, nil
+		if w.nfree < maxFreeChunks {
+			c.next, w.free = w.free, c
+			w.nfree++
+		}
+		c = next
 	}
-	if len(w.free) < maxFreeArrays {
-		w.free = append(w.free, b.objs[:0])
-	}
-	w.count -= int64(len(b.objs))
 	freed := b.bytes
-	b.objs, b.bytes = nil, 0
+	b.head, b.bytes = nil, 0
 	return freed
 }
 
@@ -284,7 +339,7 @@ func (w *wheel) expire(tick int64) int64 {
 			freed += w.release(f)
 			delete(w.far, w.next)
 		}
-		if b := &w.ring[w.next%wheelLen]; b.objs != nil {
+		if b := &w.ring[w.next%wheelLen]; b.head != nil {
 			freed += w.release(b)
 		}
 	}
