@@ -4,9 +4,9 @@
 # `<!-- fidelity:begin` and `<!-- fidelity:end -->`) with tools/fidelity/table.py.
 #
 #   tools/fidelity.sh                 the full set, with each scenario's number of real runs
-#                                     from set.tsv (~13 min on 2 CPUs), then the README table
+#                                     from set.tsv (~14 min on 2 CPUs), then the README table
 #                                     (medians of the real runs)
-#   tools/fidelity.sh --ci            the CI subset, 1 real run each (~4-5 min), with each
+#   tools/fidelity.sh --ci            the CI subset, 1 real run each (~4 min), with each
 #                                     scenario's --tolerance from set.tsv; prints the table and
 #                                     leaves README.md alone (ctest fidelity_ci runs this)
 # Options:
@@ -28,7 +28,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 setdir="$root/tools/fidelity"
 ci=0 runs="" only="" out="" bin="$root/build/release/gomemsim" go="" readme="" tableOnly=0
 
-usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --ci) ci=1 ;;
@@ -40,8 +40,8 @@ while [ $# -gt 0 ]; do
     --no-readme) readme=0 ;;
     --readme) readme=1 ;;
     --table-only) tableOnly=1 ;;
-    -h|--help) usage ;;
-    *) echo "fidelity.sh: unknown argument '$1'" >&2; usage ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "fidelity.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
