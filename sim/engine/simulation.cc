@@ -32,6 +32,9 @@ RuntimeConfig runtimeConfigFor(const Scenario& s) {
   c.scavengerParams = s.runtime.scavenger_params;
   c.pacer = s.runtime.pacer;
   c.madvise = madviseFor(s.runtime);
+  c.thp = parseThpMode(s.machine.thp);
+  c.machine.memory = s.machine.memory;
+  c.machine.cgroupLimit = s.machine.cgroup_limit;
   if (s.machine.baseline_rss.v > 0) c.baselineRss = s.machine.baseline_rss;
   c.seed = s.seed;
   return c;
@@ -50,10 +53,16 @@ SimResult Simulation::run() {
   currentStep_ = "start";
   sample();
   nextSample_ = SimTime(0) + sc_.sample_every;
-  for (const Step& step : sc_.steps) {
-    currentStep_ = step.label;
-    runStep(step);
-    if (rt_.now().ns > kMaxSimulatedNs) throw std::runtime_error("scenario longer than the simulator's 52-day limit");
+  try {
+    for (const Step& step : sc_.steps) {
+      currentStep_ = step.label;
+      runStep(step);
+      if (rt_.now().ns > kMaxSimulatedNs) throw std::runtime_error("scenario longer than the simulator's 52-day limit");
+      sample();
+    }
+  } catch (const ProcessKilled&) {
+    // The kernel OOM-killed the program (os/machine.h): the run ends with a last sample.
+    currentStep_ = "oom_kill";
     sample();
   }
   auto lines = rt_.takeTrace();
@@ -90,6 +99,8 @@ void Simulation::runStep(const Step& step) {
         else if constexpr (std::is_same_v<T, SetGcPercentStep>) rt_.setGcPercent(body.percent);
         else if constexpr (std::is_same_v<T, SetMemoryLimitStep>) rt_.setMemoryLimit(body.limit);
         else if constexpr (std::is_same_v<T, GoroutinesStep>) rt_.setGoroutines(body.count, body.stack);
+        else if constexpr (std::is_same_v<T, OtherProcessStep>) rt_.setOtherProcess(body.name, body.rss);
+        else static_assert(sizeof(T) == 0, "a step kind the engine does not run");
       },
       step.body);
   // A blocking runtime action may have moved the clock past sample points.
