@@ -65,6 +65,25 @@ BENCHMARK_CAPTURE(BM_Scenario, steady_service, "steady-service.yaml")->Unit(benc
 BENCHMARK_CAPTURE(BM_Scenario, seed_10gb, "seed-10gb.yaml")->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime();
 BENCHMARK_CAPTURE(BM_Scenario, burst_then_idle, "burst-then-idle.yaml")->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime();
 
+// Each scavenger policy on burst-then-idle (430 s simulated): the cost of the policy itself.
+// Wall time per simulated hour = 3600 / sim_s_per_wall_s.
+void BM_ScavengerPolicy(benchmark::State& state, const char* policy) {
+  Scenario s = loadScenario(std::string(GOMEMSIM_SOURCE_DIR) + "/scenarios/burst-then-idle.yaml");
+  applySet(s, std::string("scavenger=") + policy);
+  double simulated = 0;
+  for (auto _ : state) {
+    Simulation sim(s);
+    const SimResult r = sim.run();
+    simulated += r.rows.back().mem.timeS;
+  }
+  state.counters["sim_s_per_wall_s"] = benchmark::Counter(simulated, benchmark::Counter::kIsRate);
+}
+BENCHMARK_CAPTURE(BM_ScavengerPolicy, none, "none")->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
+BENCHMARK_CAPTURE(BM_ScavengerPolicy, sysmon_5min, "sysmon-5min")->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
+BENCHMARK_CAPTURE(BM_ScavengerPolicy, background, "background")->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
+BENCHMARK_CAPTURE(BM_ScavengerPolicy, background_1_19, "background-1.19")->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
+BENCHMARK_CAPTURE(BM_ScavengerPolicy, background_1_21, "background-1.21")->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
+
 }  // namespace
 }  // namespace gomemsim
 

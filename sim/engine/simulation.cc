@@ -11,15 +11,6 @@
 namespace gomemsim {
 namespace {
 constexpr int64_t kQuantumNs = 1000000;  // 1 ms allocation quantum
-
-MadviseMode madviseFor(const RuntimeKnobs& k) {
-  if (k.madvise != "auto") return parseMadviseMode(k.madvise);
-  // GODEBUG=madvdontneed=0|1 (Go 1.12+); default MADV_FREE in 1.12-1.15, DONTNEED otherwise.
-  if (k.godebug.find("madvdontneed=0") != std::string::npos) return MadviseMode::Free;
-  if (k.godebug.find("madvdontneed=1") != std::string::npos) return MadviseMode::DontNeed;
-  const int minor = std::stoi(k.go_version.substr(2));
-  return (minor >= 12 && minor <= 15) ? MadviseMode::Free : MadviseMode::DontNeed;
-}
 }  // namespace
 
 RuntimeConfig runtimeConfigFor(const Scenario& s) {
@@ -31,7 +22,7 @@ RuntimeConfig runtimeConfigFor(const Scenario& s) {
   c.scavenger = s.runtime.scavenger;
   c.scavengerParams = s.runtime.scavenger_params;
   c.pacer = s.runtime.pacer;
-  c.madvise = madviseFor(s.runtime);
+  c.madvise = resolveMadvise(s.runtime.madvise, s.runtime.go_version, s.runtime.godebug);
   c.thp = parseThpMode(s.machine.thp);
   c.machine.memory = s.machine.memory;
   c.machine.cgroupLimit = s.machine.cgroup_limit;
