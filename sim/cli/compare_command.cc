@@ -20,8 +20,6 @@ namespace po = boost::program_options;
 namespace gomemsim {
 namespace {
 
-constexpr int kExitBadInput = 2;
-
 unsigned cpuCount() { return std::max(1u, std::thread::hardware_concurrency()); }
 
 }  // namespace
@@ -44,23 +42,8 @@ int cmdCompare(const std::vector<std::string>& args) {
       ("jobs,j", po::value<unsigned>(&jobs),
        ("configurations run at a time (default and maximum: the number of CPUs, " + std::to_string(cpuCount()) + ")").c_str())
       ("quiet,q", "do not print the table");
-  po::options_description hidden;
-  hidden.add_options()("scenario", po::value<std::string>(), "scenario file");
-  po::options_description all;
-  all.add(opts).add(hidden);
-  po::positional_options_description pos;
-  pos.add("scenario", 1);
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-  po::notify(vm);
-  if (vm.count("help")) {
-    std::cout << opts;
-    return 0;
-  }
-  if (!vm.count("scenario")) {
-    std::cerr << "gomemsim compare: missing SCENARIO file\n" << opts;
-    return kExitBadInput;
-  }
+  if (const auto done = parseScenarioCommand("compare", opts, args, vm)) return *done;
   if (varies.empty()) {
     std::cerr << "gomemsim compare: give at least one --vary KEY=V1,V2,... (e.g. --vary gogc=50,100)\n";
     return kExitBadInput;
@@ -69,10 +52,7 @@ int cmdCompare(const std::vector<std::string>& args) {
     std::cerr << "gomemsim compare: --jobs: expected a whole number >= 1\n";
     return kExitBadInput;
   }
-  Scenario s = loadScenario(vm["scenario"].as<std::string>());
-  if (!env.empty()) applyEnv(s, env);
-  for (const auto& kv : sets) applySet(s, kv);
-  if (vm.count("seed")) s.seed = vm["seed"].as<uint64_t>();
+  const Scenario s = loadWithOverrides(vm, env, sets);
   std::vector<VaryAxis> axes;
   for (const auto& v : varies) axes.push_back(parseVary(v));
   const std::vector<GridConfig> configs = expandGrid(s, axes);

@@ -22,8 +22,6 @@ using namespace gomemsim;
 
 namespace {
 
-constexpr int kExitBadInput = 2;
-
 void usage(std::ostream& o) {
   o << "usage: gomemsim <command> [options]\n\n"
        "commands:\n"
@@ -47,27 +45,9 @@ int cmdRun(const std::vector<std::string>& args) {
       ("set,s", po::value<std::vector<std::string>>(&sets)->composing(), "override a scenario field, e.g. runtime.gogc=50 (repeatable)")
       ("seed", po::value<uint64_t>(), "random seed (overrides the scenario's)")
       ("quiet,q", "do not print the summary");
-  po::options_description hidden;
-  hidden.add_options()("scenario", po::value<std::string>(), "scenario file");
-  po::options_description all;
-  all.add(opts).add(hidden);
-  po::positional_options_description pos;
-  pos.add("scenario", 1);
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-  po::notify(vm);
-  if (vm.count("help")) {
-    std::cout << opts;
-    return 0;
-  }
-  if (!vm.count("scenario")) {
-    std::cerr << "gomemsim run: missing SCENARIO file\n" << opts;
-    return kExitBadInput;
-  }
-  Scenario s = loadScenario(vm["scenario"].as<std::string>());
-  if (!env.empty()) applyEnv(s, env);
-  for (const auto& kv : sets) applySet(s, kv);
-  if (vm.count("seed")) s.seed = vm["seed"].as<uint64_t>();
+  if (const auto done = parseScenarioCommand("run", opts, args, vm)) return *done;
+  const Scenario s = loadWithOverrides(vm, env, sets);
   Simulation sim(s);
   const SimResult r = sim.run();
   writeOutputs(out, s, r);
@@ -146,23 +126,8 @@ int cmdValidate(const std::vector<std::string>& args) {
        "e.g. rss=0.2,heap_alloc.peak=0.1 (STAT: peak, final, mean, l2, release)")
       ("align", po::value<std::string>(&align), "how the real trace is put on gomemsim's timeline: steps (default) or time")
       ("cache", po::value<std::string>(&o.cacheDir), "where the built driver is cached (default ~/.cache/gomemsim)");
-  po::options_description hidden;
-  hidden.add_options()("scenario", po::value<std::string>(), "scenario file");
-  po::options_description all;
-  all.add(opts).add(hidden);
-  po::positional_options_description pos;
-  pos.add("scenario", 1);
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-  po::notify(vm);
-  if (vm.count("help")) {
-    std::cout << opts;
-    return 0;
-  }
-  if (!vm.count("scenario")) {
-    std::cerr << "gomemsim validate: missing SCENARIO file\n" << opts;
-    return kExitBadInput;
-  }
+  if (const auto done = parseScenarioCommand("validate", opts, args, vm)) return *done;
   if (align != "steps" && align != "time") {
     std::cerr << "gomemsim validate: --align: expected steps or time, got '" << align << "'\n";
     return kExitBadInput;
