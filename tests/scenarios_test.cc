@@ -38,6 +38,10 @@ class EveryScenario : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(EveryScenario, AccountingIdentitiesHoldOnEverySample) {
   const SimResult r = runFile(GetParam());
+  // With transparent huge pages always on, a fault brings a whole 2 MiB region in, including
+  // pages the runtime counts as released (fresh growth is released in Go 1.13+): the kernel's
+  // bloat that thp.yaml shows. Then the resident heap is bounded by the mapped heap only.
+  const bool thpAlways = loadScenario(GetParam()).machine.thp == "always";
   ASSERT_FALSE(r.rows.empty());
   int64_t lastGc = 0;
   for (const TraceRow& row : r.rows) {
@@ -53,7 +57,7 @@ TEST_P(EveryScenario, AccountingIdentitiesHoldOnEverySample) {
     ASSERT_LE(m.rss, m.sys + m.baseline);
     // What is resident of the heap cannot exceed the heap that is not released, plus LazyFree.
     ASSERT_LE(m.reachable + m.unsweptGarbage + m.spanFree + m.retainedFree,
-              m.heapSys - m.heapReleased);
+              thpAlways ? m.heapSys : m.heapSys - m.heapReleased);
     ASSERT_GE(m.numGc, lastGc);
     ASSERT_GE(m.gcCpuFraction, 0.0);
     ASSERT_LE(m.gcCpuFraction, 1.0);
@@ -144,8 +148,12 @@ TEST(Fragmentation, SurvivorsPinTheSpans) {
   const MemSnapshot& end = r.rows.back().mem;
   const MemSnapshot& built = lastRowOfStep(r, "live_set:small").mem;
   const MemSnapshot& afterGc = lastRowOfStep(r, "gc").mem;
-  EXPECT_LT(mib(afterGc.reachable), 0.11 * mib(built.reachable));
-  EXPECT_GT(mib(afterGc.reachable), 0.09 * mib(built.reachable));
+  // The set's reference chunks (8 B per object, engine/simulation.h: 22978 chunks of 8192 B,
+  // 179.5 MiB for 23.4 M objects) are all still reachable: the drop nils 90 % of the pointers
+  // in them and frees none. 10 % of the objects survive.
+  const double chunks = mib(Bytes((1'500'000'000 / 64 + kRefChunkLen - 1) / kRefChunkLen * 8192));
+  EXPECT_LT(mib(afterGc.reachable) - chunks, 0.11 * (mib(built.reachable) - chunks));
+  EXPECT_GT(mib(afterGc.reachable) - chunks, 0.09 * (mib(built.reachable) - chunks));
   EXPECT_GT(mib(end.rss), 0.85 * mib(sum.peak.rss));
 }
 
@@ -237,18 +245,20 @@ TEST(ScavengerPolicyScenario, Sysmon5MinReleasesAtTheFirstPassFiveMinutesAfterTh
 }
 
 TEST(ScavengerPolicyScenario, BackgroundPoliciesStartWithinSecondsOfTheFreeingGcAndStopNearTheGoal) {
-  // background-1.19: 1 % of 2 CPUs at kReleaseNsPerByte, ~80 MiB/s; background (Go 1.14-1.17):
-  // 1 % of one CPU, ~40 MiB/s.
-  for (const auto& [policy, maxSeconds] : std::vector<std::pair<std::string, double>>{{"background-1.19", 30},
-                                                                                       {"background", 60}}) {
+  // The burst's free runs are released a 2 MiB huge page at a time (findScavengeCandidate's
+  // widening), each ~129 us of kernel time for its 512 resident 4 KiB pages (os madviseCost).
+  // background-1.19 works 1 % of 2 CPUs once its controller settles, ~300 MiB/s: ~7 s for
+  // 2 GB; background (Go 1.14-1.17) 1 % of one CPU, ~155 MiB/s: ~13 s.
+  for (const auto& [policy, maxSeconds] : std::vector<std::pair<std::string, double>>{{"background-1.19", 14},
+                                                                                       {"background", 26}}) {
     SCOPED_TRACE(policy);
     const SimResult r = runScavengerPolicies(policy);
     const ReleaseTimeline t = timelineOf(r);
     ASSERT_GT(t.freeingGcAt, t.dropAt + 110);
     EXPECT_GT(t.firstRelease, t.freeingGcAt);
-    EXPECT_LE(t.firstRelease - t.freeingGcAt, 5) << "woken ~2 s after sweeping ends";
+    EXPECT_LE(t.firstRelease - t.freeingGcAt, 2) << "woken when sysmon next looks after sweeping ends";
     EXPECT_LE(t.mostReleased - t.firstRelease, maxSeconds);
-    EXPECT_GE(t.mostReleased - t.firstRelease, maxSeconds / 2) << "paced, not all at once";
+    EXPECT_GE(t.mostReleased - t.firstRelease, maxSeconds / 4) << "paced, not all at once";
     // Before the next GC re-paces it, the retained heap is down to about the goal: the in-use
     // heap at mark termination (2 GB) scaled by heapGoal/lastHeapGoal (4 MiB / 3.8 GB), + 10 %.
     const Bytes retained = retainedBefore(r, t.nextGcAt);
@@ -496,18 +506,20 @@ TEST(MemoryLimit, DeathSpiralRaisesGcCpuTurnsTheLimiterOnAndEndsInTheCgroupOomKi
   ASSERT_GT(atFirstGc, 0);
   // GCCPUFraction (since the start, as Go computes it) keeps climbing.
   EXPECT_GT(end.gcCpuFraction, 5 * atFirstGc);
-  EXPECT_GT(end.gcCpuFraction, 0.08);
+  EXPECT_GT(end.gcCpuFraction, 0.05);
   EXPECT_LT(end.gcCpuFraction, 0.5);
   // The limiter's bucket fills; it stays on for a good while.
   EXPECT_EQ(end.gcLimiterFill, 1.0);
   EXPECT_GT(end.gcLimiterEnabledS, 10);
   EXPECT_GT(end.gcLimiterLastEnabledCycle, 0);
-  // With assists off the heap overshoots the limit: the cgroup kills the program before the
-  // leak ends, with the live heap still under the limit.
+  // The limit is soft: the heap goal never falls below the live heap, and with assists off the
+  // heap overshoots it, so the cgroup kills the program before the leak ends, with the live
+  // heap about at the limit and under the cgroup's 1.1 GiB.
   EXPECT_EQ(r.rows.back().step, "oom_kill");
   EXPECT_TRUE(end.oomCgroup);
   EXPECT_LT(end.timeS, 90);
-  EXPECT_LT(mib(end.reachable), 1024);
+  EXPECT_GT(mib(end.reachable), 0.95 * 1024);
+  EXPECT_LT(mib(end.reachable), 1.1 * 1024);
 }
 
 TEST(Thp, AlwaysInflatesASparseHeapAndGo119AdvisesLargeSpans) {
@@ -515,6 +527,9 @@ TEST(Thp, AlwaysInflatesASparseHeapAndGo119AdvisesLargeSpans) {
     std::vector<std::string> sets;
     double buffersRss, buffersHuge, endHuge;  // MiB
   };
+  // thp.yaml's buffers come from allocation streams (no live set, so no reference chunks between
+  // them): every large span starts on a 2 MiB boundary. Under madvise, Go 1.19 advises the whole
+  // huge pages inside a span (sysUsed), so each 4 MiB buffer's written first 2 MiB is a huge page.
   for (const Case& c : std::vector<Case>{
            {{}, 128, 128, 160},                                            // always
            {{"machine.thp=madvise"}, 0, 0, 32},                            // Go 1.19's MADV_HUGEPAGE
@@ -523,7 +538,14 @@ TEST(Thp, AlwaysInflatesASparseHeapAndGo119AdvisesLargeSpans) {
        }) {
     SCOPED_TRACE(c.sets.empty() ? "always" : c.sets[0] + (c.sets.size() > 1 ? " " + c.sets[1] : ""));
     const SimResult r = runWith("thp.yaml", c.sets);
-    const MemSnapshot& buffers = lastRowOfStep(r, "live_set:buffers").mem;
+    // The last row of the first step (the 1 MiB buffers), before the first idle.
+    const TraceRow* afterBuffers = nullptr;
+    for (const TraceRow& row : r.rows) {
+      if (row.step == "idle") break;
+      afterBuffers = &row;
+    }
+    ASSERT_NE(afterBuffers, nullptr);
+    const MemSnapshot& buffers = afterBuffers->mem;
     const MemSnapshot& end = r.rows.back().mem;
     EXPECT_EQ(mib(buffers.anonHugePages), c.buffersHuge);
     EXPECT_EQ(mib(end.anonHugePages), c.endHuge);

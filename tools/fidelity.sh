@@ -20,13 +20,18 @@
 #   --no-readme       do not touch README.md (default with --ci)
 #   --readme          update README.md even with --ci
 #   --table-only      do not run anything: rebuild the table from DIR's existing runs
+#   --recorded DIR    run no Go: compare gomemsim with the real runs recorded in DIR (DIR/<id>/
+#                     run-<k>/, as tests/fidelity keeps them, with DIR/meta.txt saying how they
+#                     were recorded) through `gomemsim validate --real`; seconds, not minutes.
+#                     Only as good as DIR is current: re-record after changing the driver.
+#                     Each scenario's set.tsv tolerance is checked (exit 3; ctest fidelity_recorded)
 # Exit status: 0 ok, 3 a CI tolerance exceeded, 77 skipped (no Go 1.19 toolchain; ctest's
 # SKIP_RETURN_CODE), 2 bad usage, 1 any other failure.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 setdir="$root/tools/fidelity"
-ci=0 runs="" only="" out="" bin="$root/build/release/gomemsim" go="" readme="" tableOnly=0
+ci=0 runs="" only="" out="" bin="$root/build/release/gomemsim" go="" readme="" tableOnly=0 recorded=""
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
@@ -40,6 +45,7 @@ while [ $# -gt 0 ]; do
     --no-readme) readme=0 ;;
     --readme) readme=1 ;;
     --table-only) tableOnly=1 ;;
+    --recorded) recorded=${2:?}; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "fidelity.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
@@ -60,7 +66,40 @@ selected=$(awk -v ci=$ci -v only=",$only," '
   END { exit bad }' "$setdir/set.tsv")
 if [ -z "$selected" ]; then echo "fidelity.sh: no scenario selected" >&2; exit 2; fi
 
-if [ $tableOnly = 0 ]; then
+if [ -n "$recorded" ]; then
+  [ -f "$recorded/meta.txt" ] || { echo "fidelity.sh: --recorded $recorded: no meta.txt there" >&2; exit 2; }
+  if ! [ -x "$bin" ]; then echo "fidelity.sh: no gomemsim binary at $bin (build it first)" >&2; exit 1; fi
+  mkdir -p "$out"
+  {
+    grep -v '^\(commit\|mode\)=' "$recorded/meta.txt"
+    echo "commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD -- sim 2>/dev/null || echo ' plus uncommitted changes under sim/')"
+    echo "mode=recorded"
+  } > "$out/meta.txt"
+  status=0
+  while read -r id file env n tol; do
+    rm -rf "${out:?}/$id"
+    for real in "$recorded/$id"/run-*; do
+      [ -f "$real/trace.csv" ] || continue
+      dir="$out/$id/$(basename "$real")"
+      args=(validate "$setdir/$file" --out "$dir" --real "$real")
+      [ "$env" = - ] || args+=(--env "$env")
+      [ "$tol" = - ] || args+=(--tolerance "$tol")
+      echo "== $id ($(basename "$real")): gomemsim ${args[*]}"
+      mkdir -p "$out/$id"
+      rc=0
+      "$bin" "${args[@]}" > "$dir.log" 2>&1 || rc=$?
+      if [ $rc = 3 ]; then
+        grep "tolerance exceeded" "$dir.log" >&2 || true
+        status=3
+      elif [ $rc != 0 ]; then
+        cat "$dir.log" >&2
+        echo "fidelity.sh: gomemsim validate --real failed on $id (exit $rc)" >&2
+        exit 1
+      fi
+      mv "$dir.log" "$dir/validate.log"
+    done
+  done <<< "$selected"
+elif [ $tableOnly = 0 ]; then
   # A Go 1.19 toolchain, or skip: the set's scenarios and tolerances are for Go 1.19.
   if [ -z "$go" ]; then
     go=$(command -v go || true)

@@ -125,7 +125,11 @@ int cmdValidate(const std::vector<std::string>& args) {
        "fail with exit status 3 when a relative error exceeds its tolerance: METRIC[.STAT]=REL,... "
        "e.g. rss=0.2,heap_alloc.peak=0.1 (STAT: peak, final, mean, l2, release)")
       ("align", po::value<std::string>(&align), "how the real trace is put on gomemsim's timeline: steps (default) or time")
-      ("cache", po::value<std::string>(&o.cacheDir), "where the built driver is cached (default ~/.cache/gomemsim)");
+      ("cache", po::value<std::string>(&o.cacheDir), "where the built driver is cached (default ~/.cache/gomemsim)")
+      ("real", po::value<std::string>(&o.realDir),
+       "compare with a real run recorded before instead of running Go: DIR with the driver's trace.csv, steps.csv "
+       "and gctrace.log (an earlier validate's real/, or tests/fidelity/<id>/run-<k>), recorded from the same "
+       "scenario and overrides");
   po::variables_map vm;
   if (const auto done = parseScenarioCommand("validate", opts, args, vm)) return *done;
   if (align != "steps" && align != "time") {

@@ -11,6 +11,9 @@
 namespace gomemsim {
 namespace {
 constexpr int64_t kQuantumNs = 1000000;  // 1 ms allocation quantum
+// Reference chunks' heap profile buckets are numbered apart from the streams' buckets, whose
+// number also picks the P they allocate on: adding a set's chunks moves no stream to another P.
+constexpr int kRefsBucketBase = 1 << 20;
 }  // namespace
 
 RuntimeConfig runtimeConfigFor(const Scenario& s) {
@@ -101,9 +104,42 @@ void Simulation::runStep(const Step& step) {
 DeathTick Simulation::tagFor(const std::string& set) {
   auto it = sets_.find(set);
   if (it != sets_.end()) return it->second;
-  const DeathTick tag = kTagBase + static_cast<DeathTick>(sets_.size() + 1);
+  const DeathTick tag = nextTag_++;
   sets_[set] = tag;
   return tag;
+}
+
+Simulation::SetRefs& Simulation::refsFor(const std::string& set) {
+  auto [it, inserted] = refs_.try_emplace(set);
+  if (inserted) {
+    it->second.tag = nextTag_++;
+    // The heap profile's "live_set:<name>:refs": an allocation site of its own (the driver's
+    // pool.add), so the profile scales its 8192 B samples apart from the objects'.
+    it->second.bucket = kRefsBucketBase + static_cast<int>(refs_.size()) - 1;
+  }
+  return it->second;
+}
+
+int64_t Simulation::holdRefs(SetRefs& r, int p, int64_t n) {
+  if (n <= r.room) {  // the last chunk has room for them: a counter, no allocation
+    r.room -= n;
+    return 0;
+  }
+  const int64_t chunks = (n - r.room + kRefChunkLen - 1) / kRefChunkLen;
+  r.room += chunks * kRefChunkLen - n;
+  // The driver's chunk holds pointers, but it is allocated noscan here: the runtime already
+  // charges kRefBytesPerObject of scan work to every marked object for the pointer that holds
+  // it (runtime.cc startCycle, markTermination), which is the scan work and heapScan Go counts
+  // for these chunks (Go 1.19 malloc.go mallocgc: scanAlloc += the type's ptrdata); scanning
+  // the chunks as well would count it twice. Every pointer slot ends up written: touched whole.
+  for (int64_t i = 0; i < chunks; ++i)
+    rt_.malloc(p, Bytes(kRefChunkBytes), false, r.tag, Bytes(kRefChunkBytes), r.bucket);
+  return chunks;
+}
+
+void Simulation::dropRefs(SetRefs& r, DeathTick now) {
+  rt_.retag(r.tag, now, 1.0);
+  r.room = 0;  // the driver starts an empty pool: the next object gets a new chunk
 }
 
 namespace {
@@ -115,27 +151,33 @@ Bytes touched(Bytes size, double touch) {
 }  // namespace
 
 void Simulation::allocateDraws(const AllocStream& s, const SizeSampler& sizes, int bucket,
-                               const StreamDraws& d) {
+                               const StreamDraws& d, SetRefs* refs) {
   // With a few distinct sizes the quantum's objects are allocated size by size in batches
   // (all at the same instant, so the model cannot tell the order apart); other
   // distributions go object by object, in the order drawn.
+  int64_t n = 0;
   if (sizes.discrete()) {
     for (size_t i = 0; i < d.deaths.size(); ++i) {
       if (d.deaths[i].empty()) continue;
       const Bytes size = sizes.sizeAt(i);
       rt_.mallocBatch(bucket, size, touched(size, s.touch), d.deaths[i].data(),
                       static_cast<int>(d.deaths[i].size()), s.pointers, bucket);
+      n += static_cast<int64_t>(d.deaths[i].size());
     }
-    return;
+  } else {
+    for (size_t j = 0; j < d.sizes.size(); ++j)
+      rt_.malloc(bucket, d.sizes[j], s.pointers, d.objectDeaths[j], touched(d.sizes[j], s.touch), bucket);
+    n = static_cast<int64_t>(d.sizes.size());
   }
-  for (size_t j = 0; j < d.sizes.size(); ++j)
-    rt_.malloc(bucket, d.sizes[j], s.pointers, d.objectDeaths[j], touched(d.sizes[j], s.touch), bucket);
+  // A live set's stream: the quantum's objects join the set, their pointers its chunks.
+  if (refs != nullptr) holdRefs(*refs, bucket, n);
 }
 
 void Simulation::runAlloc(const RunStep& r) {
   std::vector<SizeSampler> sizes;
   std::vector<LifetimeSampler> lifetimes;
   std::vector<int> buckets;
+  std::vector<SetRefs*> refs;  // the live set each stream adds to, or nullptr
   sizes.reserve(r.alloc.size());
   lifetimes.reserve(r.alloc.size());
   std::vector<StreamSpec> specs;
@@ -143,6 +185,7 @@ void Simulation::runAlloc(const RunStep& r) {
     auto [it, inserted] = buckets_.try_emplace(a.name, nextBucket_);
     if (inserted) ++nextBucket_;
     buckets.push_back(it->second);
+    refs.push_back(a.set.empty() ? nullptr : &refsFor(a.set));
     sizes.emplace_back(a.size);
     lifetimes.emplace_back(a.lifetime);
     const int64_t total = a.total ? a.total->v : std::numeric_limits<int64_t>::max();
@@ -159,7 +202,8 @@ void Simulation::runAlloc(const RunStep& r) {
   for (int64_t q = 0; const auto* quantum = draws.next(); ++q) {
     const SimTime now(start.ns + q * kQuantumNs);
     if (rt_.now() != now) throw std::logic_error("allocation quantum out of step with the clock");
-    for (size_t i = 0; i < r.alloc.size(); ++i) allocateDraws(r.alloc[i], sizes[i], buckets[i], (*quantum)[i]);
+    for (size_t i = 0; i < r.alloc.size(); ++i)
+      allocateDraws(r.alloc[i], sizes[i], buckets[i], (*quantum)[i], refs[i]);
     advance(SimTime(std::min(end.ns, now.ns + kQuantumNs)), mutatorCpus);
   }
   rng_ = draws.finalRng();
@@ -186,6 +230,7 @@ void Simulation::growLiveSet(const LiveSetStep& l) {
     return;
   }
   // As fast as possible: the clock advances by the mutator's own cost, in ~1 ms batches.
+  SetRefs& refs = refsFor(l.name);
   const SizeSampler sizes(l.size);
   int64_t done = 0;
   while (done < l.grow_to.v) {
@@ -195,6 +240,8 @@ void Simulation::growLiveSet(const LiveSetStep& l) {
       const Bytes size = sizes.draw(rng_);
       const Bytes touch = touched(size, l.touch);
       rt_.malloc(bucket, size, l.pointers, tag, touch, bucket);
+      // The pointer that holds it; a new chunk after every kRefChunkLen (the driver's pool.add).
+      if (holdRefs(refs, bucket, 1) > 0) costNs += kAllocNs + static_cast<double>(kRefChunkBytes) * kMemclrNsPerByte;
       done += size.v;
       costNs += kAllocNs + static_cast<double>(touch.v) * kMemclrNsPerByte;
     }
@@ -241,10 +288,14 @@ void Simulation::drop(const DropStep& d) {
   const DeathTick now = deathTickFor(rt_.now(), Duration(0));
   if (d.all) {
     for (const auto& [name, tag] : sets_) rt_.retag(tag, now, 1.0);
+    for (auto& [name, refs] : refs_) dropRefs(refs, now);
     for (auto& [name, sl] : slices_) sl = Slice{};
     return;
   }
   rt_.retag(tagFor(d.set), now, d.fraction);
+  // A fraction of a set: the driver nils those pointers and keeps its chunks (dropFraction).
+  // The whole set: the pool goes, chunks and all (dropAll).
+  if (auto it = refs_.find(d.set); it != refs_.end() && d.fraction >= 1.0) dropRefs(it->second, now);
   if (auto it = slices_.find(d.set); it != slices_.end()) it->second = Slice{};
 }
 

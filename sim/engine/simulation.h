@@ -4,9 +4,16 @@
 // stream allocates the bytes its rate owes by the end of the quantum, objects drawn from its
 // distributions); phases with no rate ("as fast as possible" live sets, append) advance the
 // clock by the mutator cost model. Live sets and slices are named references: their objects
-// carry a tag instead of a death time until a drop turns the tag into "now". Samples are taken
-// every `sample_every` and right after every step. The engine owns the Rng streams of the
-// workload; the runtime owns its own, so results depend only on the scenario and seed.
+// carry a tag instead of a death time until a drop turns the tag into "now". A program holds a
+// pointer to each object it keeps, so a live set also allocates the memory of those pointers,
+// as the real-Go driver's pool holds them (sim/validate/driver/workload.go: chunks of 1020
+// pointers, 8 B per object): one 8192 B noscan chunk with the set's first object and with every
+// 1020th after it, under a tag of its own, freed only when the whole set is dropped. An append
+// slice is held by one slice header: no chunks. Nor do a `run` stream's objects without a set
+// get any (not modelled: the driver's lifetime wheel and its pool of lifetime-forever objects,
+// ~8 B per object). Samples are taken every `sample_every` and right after every step. The
+// engine owns the Rng streams of the workload; the runtime owns its own, so results depend
+// only on the scenario and seed.
 #pragma once
 
 #include <map>
@@ -34,6 +41,11 @@ struct SimResult {
 
 RuntimeConfig runtimeConfigFor(const Scenario& s);
 
+// A live set's reference chunk, as the driver's pool allocates it (workload.go `chunk`: 1020
+// pointers and a count, 8168 B, the 8192 B size class): 8 B per object held.
+inline constexpr int64_t kRefChunkLen = 1020;
+inline constexpr int64_t kRefChunkBytes = kRefChunkLen * 8 + 8;
+
 class Simulation {
  public:
   explicit Simulation(const Scenario& s);
@@ -47,9 +59,22 @@ class Simulation {
     int64_t len = 0, cap = 0;
     DeathTick tag = kForever;
   };
+  // The pointers a program holds to a live set's objects (the driver's pool): chunks of
+  // kRefChunkLen pointers, filled in order; a partial drop nils pointers and leaves the chunks.
+  struct SetRefs {
+    DeathTick tag = 0;   // the chunks' own tag: only a whole-set drop turns it into "now"
+    int bucket = 0;      // heap profile bucket "live_set:<name>:refs"
+    int64_t room = 0;    // pointers left in the last chunk (0: the next object needs a new one)
+  };
   void runStep(const Step& step);
   void runAlloc(const RunStep& r);
-  void allocateDraws(const AllocStream& s, const SizeSampler& sizes, int bucket, const StreamDraws& d);
+  void allocateDraws(const AllocStream& s, const SizeSampler& sizes, int bucket, const StreamDraws& d,
+                     SetRefs* refs);
+  SetRefs& refsFor(const std::string& set);
+  // n objects joined the set: allocates the chunks their pointers need (on P p, as the objects)
+  // and returns how many.
+  int64_t holdRefs(SetRefs& r, int p, int64_t n);
+  void dropRefs(SetRefs& r, DeathTick now);
   void growLiveSet(const LiveSetStep& l);
   void append(const AppendStep& a);
   void drop(const DropStep& d);
@@ -67,6 +92,8 @@ class Simulation {
   std::string currentStep_;
   SimTime nextSample_{0};
   std::map<std::string, DeathTick> sets_;
+  std::map<std::string, SetRefs> refs_;  // by live set name
+  DeathTick nextTag_ = kTagBase + 1;     // tags of sets, slices and reference chunks
   std::map<std::string, Slice> slices_;
   int nextBucket_ = 0;
 

@@ -112,33 +112,46 @@ void OsMemory::touchRange(int64_t first, int64_t n) {
   if (lazyFreePages_ != 0) lazyFreePages_ -= lazy_.clearRange(first, n);
 }
 
-void OsMemory::splitFor(int64_t first, int64_t end, bool dropWhole) {
+void OsMemory::splitFor(int64_t first, int64_t end, bool dropWhole, ReleaseWork& work) {
   for (int64_t r = first / kOsPagesPerHugePage; r * kOsPagesPerHugePage < end; ++r) {
     uint8_t& st = regionState_[static_cast<size_t>(r)];
     if (st != kHuge) continue;
     const bool whole = first <= r * kOsPagesPerHugePage && (r + 1) * kOsPagesPerHugePage <= end;
+    if (whole) ++work.hugeFreed; else ++work.hugeSplit;
     if (whole && !dropWhole) continue;   // MADV_FREE of a whole huge page keeps it whole
     st = whole ? kNoTable : kPteTable;   // zap_huge_pmd / split_huge_pmd
     --hugeRegions_;
   }
 }
 
-void OsMemory::release(Bytes addr, Bytes len) {
+ReleaseWork OsMemory::release(Bytes addr, Bytes len) {
+  ReleaseWork work;
+  work.calls = 1;
   // Only OS pages wholly inside the range can be released.
   const int64_t first = (addr.v + kOsPageSize - 1) / kOsPageSize;
   const int64_t end = (addr.v + len.v) / kOsPageSize;
-  if (end <= first) return;
-  if (hugeRegions_ != 0) splitFor(first, end, mode_ == MadviseMode::DontNeed);
+  if (end <= first) return work;
+  const int64_t residentBefore = countIn(resident_, Bytes(first * kOsPageSize), Bytes((end - first) * kOsPageSize)).v / kOsPageSize;
+  if (hugeRegions_ != 0) splitFor(first, end, mode_ == MadviseMode::DontNeed, work);
+  // Pages of wholly released huge pages are the huge pages' cost, not the page tables'.
+  work.ptePages = std::max<int64_t>(0, residentBefore - work.hugeFreed * kOsPagesPerHugePage);
   if (mode_ == MadviseMode::DontNeed) {
     const int64_t dropped = resident_.clearRange(first, end - first);
     residentPages_ -= dropped;
     lazyFreePages_ -= lazy_.clearRange(first, end - first);
-    return;
+    return work;
   }
   // MADV_FREE: resident pages in the range become lazily freeable; non-resident stay so.
   for (int64_t p = resident_.findNext(first, true); p < end; p = resident_.findNext(p + 1, true)) {
     if (!lazy_.get(p)) { lazy_.set(p); ++lazyFreePages_; }
   }
+  return work;
+}
+
+Duration madviseCost(const ReleaseWork& w) {
+  const double ns = static_cast<double>(w.calls) * kMadviseCallNs + static_cast<double>(w.ptePages) * kZapNsPerOsPage +
+                    static_cast<double>(w.hugeFreed) * kZapNsPerHugePage + static_cast<double>(w.hugeSplit) * kSplitHugePageNs;
+  return Duration(static_cast<int64_t>(ns));
 }
 
 void OsMemory::advise(Bytes addr, Bytes len, HugePageAdvice advice) {

@@ -29,9 +29,13 @@
 // part of a region splits the VMA there, and a region straddling two VMAs never gets a huge
 // page (transhuge_vma_suitable), so it is "mixed" until advice covers the whole region again
 // (Go advises whole huge pages only). Advice does not split huge pages already there.
+// The kernel's time for a release (madviseCost) follows what release() did: a fixed cost per
+// madvise call, per resident 4 KiB page zapped from a page table (or marked LazyFree), per
+// huge page freed whole (zap_huge_pmd) and per huge page split (split_huge_pmd); pages that
+// are not resident cost nothing beyond the call.
 // Does not model: khugepaged's later collapse of pte regions (default scan 4096 pages per
 // 10 s), THP allocation failure under fragmentation, swap, file-backed pages, page tables'
-// own memory.
+// own memory, TLB shootdowns to other CPUs as a separate cost.
 #pragma once
 
 #include <cstdint>
@@ -68,6 +72,38 @@ const char* thpName(ThpMode m);
 enum class HugePageAdvice { HugePage, NoHugePage };
 
 inline constexpr int64_t kHugePageSize = 2 << 20;  // x86-64 HPAGE_PMD_SIZE
+
+// What one or more madvise(MADV_DONTNEED / MADV_FREE) calls did.
+struct ReleaseWork {
+  int64_t calls = 0;       // madvise calls
+  int64_t ptePages = 0;    // resident 4 KiB pages dropped from (or marked LazyFree in) a page table
+  int64_t hugeFreed = 0;   // huge pages wholly released (zap_huge_pmd; MADV_FREE: marked LazyFree)
+  int64_t hugeSplit = 0;   // huge pages split because the range covered only part of them
+  ReleaseWork& operator+=(const ReleaseWork& o) {
+    calls += o.calls;
+    ptePages += o.ptePages;
+    hugeFreed += o.hugeFreed;
+    hugeSplit += o.hugeSplit;
+    return *this;
+  }
+};
+
+// The kernel's cost of releasing memory, calibrated on the real Go 1.19 runs of the fidelity set
+// on this machine kind (tests/fidelity/README.md, "free constants"; Linux 6.x, x86-64):
+//   kMadviseCallNs     syscall entry, mmap_lock and TLB flush per call: not separable in
+//                      those runs (calls are mostly 2 MiB); ~1 us is the usual order
+//   kZapNsPerOsPage    gc-then-idle run-1..3: the background scavenger's first two batches
+//                      (>= 1 ms of work each, in 2 MiB calls over 4 KiB-page memory) release 11
+//                      and 14 MiB (trace.csv heap_released), ~12.5 MiB per ms; its wind-up burst
+//                      ~360 MiB in ~27 such batches
+//   kZapNsPerHugePage  seed-1gb run-1: debug.FreeOSMemory releases ~4 GiB of huge-page-backed
+//                      slices in 19 ms (steps.csv), ~9.3 us per 2 MiB huge page
+//   kSplitHugePageNs   not measured by the set: taken as one huge-page zap
+inline constexpr double kMadviseCallNs = 1000;
+inline constexpr double kZapNsPerOsPage = 310;
+inline constexpr double kZapNsPerHugePage = 9300;
+inline constexpr double kSplitHugePageNs = 9300;
+Duration madviseCost(const ReleaseWork& w);
 inline constexpr int64_t kOsPagesPerHugePage = kHugePageSize / kOsPageSize;  // 512
 
 class OsMemory {
@@ -103,8 +139,8 @@ class OsMemory {
     }
     touchRange(first, last - first + 1);
   }
-  // sysUnused: madvise the range away (whole OS pages inside it).
-  void release(Bytes addr, Bytes len);
+  // sysUnused: madvise the range away (whole OS pages inside it), in one call.
+  ReleaseWork release(Bytes addr, Bytes len);
   // madvise(MADV_HUGEPAGE / MADV_NOHUGEPAGE) over [addr, addr+len).
   void advise(Bytes addr, Bytes len, HugePageAdvice advice);
   // Memory pressure: the kernel discards up to `want` bytes of LazyFree pages. Returns bytes.
@@ -128,7 +164,7 @@ class OsMemory {
   bool hugeEligible(int64_t region) const;
   // Huge regions overlapping [first, end) that the range does not cover whole become page
   // tables (split); with dropWhole, wholly covered ones are freed (no table).
-  void splitFor(int64_t first, int64_t end, bool dropWhole);
+  void splitFor(int64_t first, int64_t end, bool dropWhole, ReleaseWork& work);
   static Bytes countIn(const Bitmap& pages, Bytes addr, Bytes len);
   MadviseMode mode_;
   ThpMode thp_;

@@ -301,5 +301,49 @@ TEST(Machine, KernelLogLines) {
             "[    1.000000] Out of memory: Killed process 2000 (batch-job) t");
 }
 
+// --- what a release costs (madviseCost) ---
+
+TEST(OsMemoryReleaseWork, CountsPageTablePagesWholeAndSplitHugePages) {
+  OsMemory os(MadviseMode::DontNeed, ThpMode::Always);
+  os.mapUpTo(MiB(8));
+  os.touch(Bytes(0), Bytes(1));     // huge page at 0
+  os.touch(MiB(2), Bytes(1));       // huge page at 2 MiB
+  os.advise(MiB(4), MiB(2), HugePageAdvice::NoHugePage);
+  os.touch(MiB(4), KiB(40));        // 10 pages in a page table
+  // Part of a page-table region: the resident pages in it, nothing for the others.
+  ReleaseWork w = os.release(MiB(4), KiB(64));
+  EXPECT_EQ(w.calls, 1);
+  EXPECT_EQ(w.ptePages, 10);
+  EXPECT_EQ(w.hugeFreed + w.hugeSplit, 0);
+  // A whole huge page: one zap, no page-table pages.
+  w = os.release(MiB(2), MiB(2));
+  EXPECT_EQ(w.hugeFreed, 1);
+  EXPECT_EQ(w.ptePages, 0);
+  // Part of one: a split, then its 16 pages.
+  w = os.release(KiB(64), KiB(64));
+  EXPECT_EQ(w.hugeSplit, 1);
+  EXPECT_EQ(w.ptePages, 16);
+  // Nothing resident: only the call.
+  w = os.release(MiB(6), MiB(2));
+  EXPECT_EQ(w.ptePages + w.hugeFreed + w.hugeSplit, 0);
+  EXPECT_EQ(madviseCost(w), Duration(static_cast<int64_t>(kMadviseCallNs)));
+}
+
+TEST(OsMemoryReleaseWork, CostIsPerCallPerPageAndPerHugePage) {
+  ReleaseWork w;
+  w.calls = 3;
+  w.ptePages = 100;
+  w.hugeFreed = 2;
+  w.hugeSplit = 1;
+  EXPECT_EQ(madviseCost(w).v, static_cast<int64_t>(3 * kMadviseCallNs + 100 * kZapNsPerOsPage + 2 * kZapNsPerHugePage +
+                                                    kSplitHugePageNs));
+  ReleaseWork sum = w;
+  sum += w;
+  EXPECT_EQ(sum.ptePages, 200);
+  EXPECT_EQ(sum.hugeFreed, 4);
+  // Releasing a huge page whole is far cheaper than its 512 pages one by one.
+  EXPECT_LT(kZapNsPerHugePage, 512 * kZapNsPerOsPage / 10);
+}
+
 }  // namespace
 }  // namespace gomemsim

@@ -5,6 +5,8 @@
 #include <limits>
 #include <stdexcept>
 
+#include "common/pi_controller.h"
+
 namespace gomemsim {
 namespace {
 
@@ -13,28 +15,6 @@ constexpr int64_t kSweepMinHeapDistance = 1 << 20;        // mgc.go: sweepMinHea
 constexpr int64_t kMemoryLimitHeadroom = 1 << 20;         // go1.19 memoryLimitHeapGoalHeadroom
 constexpr int64_t kMinRunway = 64 << 10;                  // heapGoalInternal: triggered + 64 KiB
 constexpr int64_t kTriggerRatioDen = 64, kMinTriggerNum = 45, kMaxTriggerNum = 61;
-
-// go1.19 mgcpacer.go: piController. nullopt where Go returns ok=false (an input or the error
-// integral overflowed; the controller is reset).
-struct PiController {
-  double kp, ti, tt, min, max;
-  double errIntegral = 0;
-  std::optional<double> next(double input, double setpoint, double period) {
-    const double prop = kp * (setpoint - input);
-    const double raw = prop + errIntegral;
-    if (!std::isfinite(raw)) {
-      errIntegral = 0;
-      return std::nullopt;
-    }
-    const double out = std::clamp(raw, min, max);
-    errIntegral += (kp * period / ti) * (setpoint - input) + (period / tt) * (out - raw);
-    if (!std::isfinite(errIntegral)) {
-      errIntegral = 0;
-      return std::nullopt;
-    }
-    return out;
-  }
-};
 
 class Go119Pacer : public Pacer {
  public:

@@ -192,19 +192,27 @@ void PageAllocator::markReleased(int64_t start, int64_t len, const Release& onRe
 }
 
 int64_t PageAllocator::scavengeChunk(int64_t chunk, int64_t top, int64_t max, const Release& onRelease) {
-  // findScavengeCandidate: from `top` down, the highest free and unscavenged run.
+  // findScavengeCandidate: from `top` down, the highest free and unscavenged run, at most `max`
+  // pages of it from its top end.
   if (chunkFreeUnscav_[static_cast<size_t>(chunk)] == 0) return 0;
   const int64_t lo = chunk * kChunkPages;
   int64_t done = 0;
   for (int64_t p = top; p >= lo && done < max;) {
     while (p >= lo && (alloc_.get(p) || scav_.get(p))) --p;
     if (p < lo) break;
-    int64_t start = p;
-    while (start - 1 >= lo && !alloc_.get(start - 1) && !scav_.get(start - 1) && (p - start + 1) < max - done)
-      --start;
-    const int64_t len = p - start + 1;
-    markReleased(start, len, onRelease);
-    done += len;
+    int64_t runLo = p;
+    while (runLo - 1 >= lo && !alloc_.get(runLo - 1) && !scav_.get(runLo - 1)) --runLo;
+    int64_t start = p - std::min(p - runLo + 1, max - done) + 1;
+    // Go 1.14+ findScavengeCandidate: a candidate that reaches a huge-page boundary above its
+    // start, inside a run that covers the whole huge page below, grows down to that huge page's
+    // start, so a free huge page is never broken up (and more than max may be released).
+    const int64_t hugeAbove = (start + kHugePagePages - 1) / kHugePagePages * kHugePagePages;
+    if (hugeAbove <= p + 1) {
+      const int64_t hugeBelow = start / kHugePagePages * kHugePagePages;
+      if (hugeBelow >= runLo) start = hugeBelow;
+    }
+    markReleased(start, p - start + 1, onRelease);
+    done += p - start + 1;
     p = start - 1;
   }
   return done;

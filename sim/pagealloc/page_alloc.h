@@ -10,7 +10,9 @@
 // known zero.
 // The scavenging mechanism the policies choose from (it never knows which policy runs):
 //   - highest address first, in 4 MiB chunks (pallocChunkPages = 512): Go 1.19
-//     scavengeIndex.find + findScavengeCandidate, and Go 1.21+ with force = true;
+//     scavengeIndex.find + findScavengeCandidate, and Go 1.21+ with force = true; a
+//     candidate is widened to the whole free 2 MiB huge page it would break (Go 1.14+
+//     findScavengeCandidate), so this may release more than asked;
 //   - largest free run first, whole runs: Go 1.12 mheap.go scavengeLargest walking the free
 //     treap from its largest span;
 //   - only runs free since before an instant: Go 1.11 mheap.go scavengelist,
@@ -26,10 +28,10 @@
 //     if touched this cycle, at the cycle's first touch). nextScavengeGen() is called by the
 //     runtime at each GC's mark termination (mgc.go gcMarkTermination: nextGen).
 // Does not model: the radix summary tree (a linear first-fit scan over bitmaps gives the same
-// answer), the per-P page cache (mpagecache.go), huge-page widening of scavenge candidates
-// (findScavengeCandidate), pre-1.14 best-fit allocation and Go 1.12's rule that only spans of
-// the same scavenged state coalesce, Go 1.11/1.12 counting fresh growth as idle rather than
-// released, Go 1.21's scavenge-index setEmpty quirk for pages above the cursor.
+// answer), the per-P page cache (mpagecache.go), pre-1.14 best-fit allocation and Go 1.12's
+// rule that only spans of the same scavenged state coalesce, Go 1.11/1.12 counting fresh growth
+// as idle rather than released, Go 1.21's scavenge-index setEmpty quirk for pages above the
+// cursor.
 #pragma once
 
 #include <algorithm>
@@ -49,6 +51,8 @@ inline constexpr int64_t kArenaPages = 8192;       // malloc.go: heapArenaBytes 
 inline constexpr int64_t kArenaBytes = kArenaPages * kPageSize;
 // Go 1.21 mgcscavenge.go: scavChunkHiOccPages = uint16(scavChunkHiOccFrac(0.96875) * 512).
 inline constexpr int64_t kDenseChunkPages = 496;
+// linux/amd64 physHugePageSize (2 MiB) in runtime pages.
+inline constexpr int64_t kHugePagePages = (2 << 20) / kPageSize;
 
 struct PageRun {
   int64_t base = 0;    // first page index (page 0 = the heap's base address)

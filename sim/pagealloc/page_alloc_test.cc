@@ -47,11 +47,14 @@ TEST(PageAllocator, FirstFitByAddress) {
 }
 
 TEST(PageAllocator, ScavengesHighestAddressesFirst) {
+  // Page 1000 in use, so the top free run [1001, 1024) is smaller than a huge page (no
+  // widening: see the next test).
   PageAllocator pa;
   pa.grow(Pages(1024));
   auto a = pa.alloc(Pages(1024));
-  pa.free(a->base, Pages(1024));
-  EXPECT_EQ(pa.freeRetained().v, 1024);
+  pa.free(a->base, Pages(1000));
+  pa.free(1001, Pages(23));
+  EXPECT_EQ(pa.freeRetained().v, 1023);
   std::vector<PageRun> runs;
   EXPECT_EQ(pa.scavenge(Pages(8), [&](PageRun r) { runs.push_back(r); }).v, 8);
   ASSERT_EQ(runs.size(), 1u);
@@ -59,11 +62,41 @@ TEST(PageAllocator, ScavengesHighestAddressesFirst) {
   EXPECT_EQ(runs[0].npages, 8);
   EXPECT_EQ(pa.released().v, 8);
   // Everything else; partially-allocated chunks keep their used pages.
-  auto b = pa.alloc(Pages(1));
-  EXPECT_EQ(b->base, 0);
   EXPECT_EQ(pa.scavenge(Pages(1 << 20), [](PageRun) {}).v, 1023 - 8);
   EXPECT_EQ(pa.freeRetained().v, 0);
   checkAccounting(pa);
+}
+
+TEST(PageAllocator, ScavengeWidensACandidateToTheFreeHugePageItWouldBreak) {
+  // Go 1.14+ findScavengeCandidate: 8 pages from the top of a free run that covers the whole
+  // 2 MiB huge page below them (256 runtime pages) become that huge page.
+  PageAllocator pa;
+  pa.grow(Pages(1024));
+  auto a = pa.alloc(Pages(1024));
+  pa.free(a->base, Pages(1024));
+  std::vector<PageRun> runs;
+  EXPECT_EQ(pa.scavenge(Pages(8), [&](PageRun r) { runs.push_back(r); }).v, 256);
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].base, 768);
+  EXPECT_EQ(runs[0].npages, 256);
+  // A run that does not reach down to the huge page's start is not widened: page 1000 in use
+  // leaves [1001, 1024) free above it.
+  PageAllocator pb;
+  pb.grow(Pages(1024));
+  auto b = pb.alloc(Pages(1024));
+  pb.free(b->base, Pages(1000));
+  pb.free(1001, Pages(23));
+  runs.clear();
+  EXPECT_EQ(pb.scavenge(Pages(8), [&](PageRun r) { runs.push_back(r); }).v, 8);
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].base, 1016);
+  // A candidate inside a huge page that does not reach its upper boundary is not widened
+  // either: the run [1001, 1016) below the released pages now ends at 1015.
+  runs.clear();
+  EXPECT_EQ(pb.scavenge(Pages(8), [&](PageRun r) { runs.push_back(r); }).v, 8);
+  EXPECT_EQ(runs[0].base, 1008);
+  checkAccounting(pa);
+  checkAccounting(pb);
 }
 
 TEST(PageAllocator, AllocNeedsZeroOnlyBelowZeroedBase) {

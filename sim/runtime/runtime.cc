@@ -102,12 +102,12 @@ void Runtime::spanAllocated(Bytes growth, Bytes scav) {
   const ScavengeRequest req = scavenger_->eager(span, scavengerView(), limiting ? std::nullopt : pacer_->memoryLimit());
   if (req.bytes.v > 0) {
     inHook_ = true;
-    const Bytes got = releasePages(req);
-    relEager_ += got;
+    const Released got = releasePages(req);
+    relEager_ += got.bytes;
     // The allocating goroutine's scavenging counts as assist time for the limiter
     // (limiterEventScavengeAssist).
-    pendingScavAssistNs_ += static_cast<int64_t>(static_cast<double>(got.v) * kReleaseNsPerByte);
-    scavenger_->eagerDone(got);
+    pendingScavAssistNs_ += got.cost.v;
+    scavenger_->eagerDone(got.bytes);
     inHook_ = false;
   }
 }
@@ -140,16 +140,31 @@ ScavengerView Runtime::scavengerView() const {
                        toBytes(pages_.freeRetained()), l.mappedReady, cfg_.gomaxprocs, now_};
 }
 
-Bytes Runtime::releasePages(const ScavengeRequest& req) {
+Runtime::Released Runtime::releasePages(const ScavengeRequest& req) {
   const Pages want = pagesFor(req.bytes);
+  ReleaseWork work;
   const Pages got = pages_.scavenge(want, req.select, [&](PageRun r) {
-    sysUnused(toBytes(Pages(r.base)), toBytes(Pages(r.npages)));
+    work += sysUnused(toBytes(Pages(r.base)), toBytes(Pages(r.npages)));
   });
   relSinceTrace_ += toBytes(got);
-  return toBytes(got);
+  return Released{toBytes(got), madviseCost(work)};
 }
 
-void Runtime::sysUnused(Bytes base, Bytes len) {
+Runtime::Released Runtime::releaseInQuanta(const ScavengeRequest& req) {
+  // Go 1.18+ mgcscavenge.go scavengerState.run: scavenge(scavengeQuantum) calls, timed one by
+  // one, until minScavWorkTime of work, the goal (shouldStop), or a call that finds less than a
+  // quantum (the heap is exhausted for now).
+  Released total;
+  while (total.bytes < req.bytes && total.cost < req.minWork) {
+    const Released r = releasePages(ScavengeRequest{req.quantum, req.select});
+    total.bytes += r.bytes;
+    total.cost += r.cost;
+    if (r.bytes < req.quantum) break;
+  }
+  return total;
+}
+
+ReleaseWork Runtime::sysUnused(Bytes base, Bytes len) {
   if (goAdvisesHugePages_ && os_.thp() != ThpMode::Never) {
     // Go 1.19 mem_linux.go sysUnusedOS: MADV_NOHUGEPAGE on the huge pages holding the range's
     // ends, when those ends are not huge-page aligned (so khugepaged cannot re-collapse them).
@@ -159,7 +174,7 @@ void Runtime::sysUnused(Bytes base, Bytes len) {
     if (head >= 0) os_.advise(Bytes(head), Bytes(kHugePageSize), HugePageAdvice::NoHugePage);
     if (tail >= 0 && tail != head) os_.advise(Bytes(tail), Bytes(kHugePageSize), HugePageAdvice::NoHugePage);
   }
-  os_.release(base, len);  // madvise(MADV_DONTNEED or MADV_FREE)
+  return os_.release(base, len);  // madvise(MADV_DONTNEED or MADV_FREE)
 }
 
 void Runtime::sysUsed(Bytes base, Bytes len) {
@@ -207,11 +222,12 @@ void Runtime::setOtherProcess(const std::string& name, Bytes rss) {
 
 double Runtime::markCpus(double mutatorCpus) const {
   // gcBackgroundUtilization of GOMAXPROCS (dedicated + fractional workers), plus idle mark
-  // workers on Ps the program leaves idle. Calibrated on realgo steady_service (GOMAXPROCS=2:
-  // ~48 ms of mark CPU in ~32 ms of clock, i.e. 1.5 CPUs): idle Ps mark 2/3 of the time.
+  // workers on Ps the program leaves idle (Go 1.19 mgc.go gcBgMarkWorker, idle mode), for
+  // kIdleMarkShare of the time: the real-Go driver's steady-service and GOGC sweep (GOMAXPROCS=2)
+  // mark with 1.66-1.71 CPUs on average (gctrace: mark CPU over mark clock, cycles 6 on).
   const double procs = static_cast<double>(cfg_.gomaxprocs);
   const double bg = kGcBackgroundUtilization * procs;
-  const double idle = std::max(0.0, procs - bg - mutatorCpus) * (2.0 / 3.0);
+  const double idle = std::max(0.0, procs - bg - mutatorCpus) * kIdleMarkShare;
   return bg + idle;
 }
 
@@ -221,7 +237,7 @@ void Runtime::startCycle(bool forced) {
   if (sweepDonePending_) {
     sweepDonePending_ = false;
     emitScavTrace(false);
-    scavenger_->sweepDone(now_);
+    readyScavenger();
   }
   mark_ = Mark{};
   mark_.active = true;
@@ -378,14 +394,22 @@ SimTime Runtime::nextEvent() const {
     next = std::min(next, now_.ns + 1 + static_cast<int64_t>(mark_.workLeftNs / cpus));
   }
   if (const auto w = scavenger_->nextWake()) next = std::min(next, std::max(w->ns, now_.ns));
+  if (sysmonPoll_) next = std::min(next, std::max(sysmonPoll_->ns, now_.ns));
   if (anyGcDone_ && pacer_->gcPercent() >= 0 && !mark_.active)
     next = std::min(next, lastGcEnd_.ns + kForceGcPeriodNs + 1);
   if (!heap_->isSweepDone()) next = std::min(next, now_.ns + 1000000);  // bgsweep progresses
   return SimTime(next);
 }
 
+void Runtime::readyScavenger() {
+  // Go 1.19 mgcsweep.go: the last sweeper calls scavenger.ready(), a flag sysmon reads on its
+  // next loop (proc.go sysmon: scavenger.sysmonWake -> scavenger.wake).
+  if (!sysmonPoll_) sysmonPoll_ = now_ + Duration(kSysmonPollNs);
+}
+
 void Runtime::advanceTo(SimTime t, double mutatorCpus) {
   checkMemory();
+  mutatorCpus_ = mutatorCpus;
   while (now_ < t) {
     const SimTime step = std::min(t, std::max(nextEvent(), SimTime(now_.ns + 1)));
     const Duration dt = step - now_;
@@ -412,7 +436,13 @@ void Runtime::advanceTo(SimTime t, double mutatorCpus) {
     if (sweepDonePending_) {
       sweepDonePending_ = false;
       emitScavTrace(false);
-      scavenger_->sweepDone(now_);
+      readyScavenger();
+    }
+    if (sysmonPoll_ && now_ >= *sysmonPoll_) {
+      // sysmon looks: a running program keeps it polling, so it wakes the worker now; if every
+      // P is idle it first sleeps until the program's next timer.
+      sysmonPoll_.reset();
+      scavenger_->sweepDone(now_, Duration(mutatorCpus_ > 0 ? 0 : kSysmonIdleWakeNs));
     }
     runScavenger(now_);
     // sysmon: forced periodic GC (proc.go: forcegcperiod), not with GOGC=off.
@@ -429,10 +459,9 @@ void Runtime::runScavenger(SimTime t) {
     if (!w || *w > t) return;
     const ScavengeRequest want = scavenger_->runBatch(*w, scavengerView());
     if (want.bytes.v == 0) return;
-    const Bytes got = releasePages(want);
-    relBg_ += got;
-    const Duration cpu(static_cast<int64_t>(static_cast<double>(got.v) * kReleaseNsPerByte));
-    scavenger_->worked(*w + cpu, got, cpu, scavengerView());
+    const Released got = want.quantum.v > 0 ? releaseInQuanta(want) : releasePages(want);
+    relBg_ += got.bytes;
+    scavenger_->worked(*w + got.cost, got.bytes, got.cost, scavengerView());
   }
 }
 
@@ -452,7 +481,7 @@ void Runtime::gc() {
   if (sweepDonePending_) {
     sweepDonePending_ = false;
     emitScavTrace(false);
-    scavenger_->sweepDone(now_);
+    readyScavenger();
   }
   explicitFlushCycle_ = numGc_;  // mProf_PostSweep
 }
@@ -460,10 +489,10 @@ void Runtime::gc() {
 void Runtime::freeOSMemory() {
   gc();
   // mheap.go scavengeAll: release every free page, on the calling goroutine.
-  const Bytes got = releasePages(ScavengeRequest{toBytes(pages_.freeRetained()) + Bytes(kPageSize), ScavengeSelect{}});
-  relForced_ += got;
+  const Released got = releasePages(ScavengeRequest{toBytes(pages_.freeRetained()) + Bytes(kPageSize), ScavengeSelect{}});
+  relForced_ += got.bytes;
   emitScavTrace(true);
-  advanceTo(now_ + Duration(static_cast<int64_t>(static_cast<double>(got.v) * kReleaseNsPerByte)), 1);
+  advanceTo(now_ + got.cost, 1);
 }
 
 void Runtime::setGcPercent(int64_t percent) {

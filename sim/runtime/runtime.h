@@ -65,7 +65,12 @@ struct RuntimeConfig {
   MadviseMode madvise = MadviseMode::DontNeed;
   ThpMode thp = ThpMode::Madvise;  // machine.thp; Debian's default
   MachineConfig machine;           // no limits unless given
-  Bytes baselineRss = MiB(4);
+  // The process's RSS outside the heap, stacks and runtime metadata modelled here: the binary's
+  // text and data, and what the runtime and the program allocate at start-up (not simulated).
+  // The real-Go driver, a 2 MB static Go 1.19 binary, starts at 2.79-2.89 MiB RSS
+  // (tests/fidelity, every run's first trace.csv row), of which gomemsim models 1.25 MiB
+  // (kRuntimeOtherBytes + kRuntimeStackBytes). A larger program: machine.baseline_rss.
+  Bytes baselineRss = Bytes(1600 << 10);
   uint64_t seed = 1;
   int64_t memProfileRate = 512 * 1024;  // runtime.MemProfileRate
 };
@@ -160,14 +165,21 @@ class Runtime : private MHeapHooks {
 
   PacerLimitInputs limitInputs() const;
   ScavengerView scavengerView() const;
-  Bytes releasePages(const ScavengeRequest& req);  // page allocator + OS; returns bytes released
+  // What a release did: bytes returned and the kernel's time for it (os madviseCost).
+  struct Released {
+    Bytes bytes{0};
+    Duration cost{0};
+  };
+  Released releasePages(const ScavengeRequest& req);  // page allocator + OS
+  Released releaseInQuanta(const ScavengeRequest& req);  // req.quantum > 0: the worker's loop
   void startCycle(bool forced);
   void markTermination();
   double progressMark(Duration dt, double mutatorCpus);  // returns this step's assist CPU ns
   void checkMemory();  // the kernel's view; throws ProcessKilled
   void sysUsed(Bytes base, Bytes len);
-  void sysUnused(Bytes base, Bytes len);
+  ReleaseWork sysUnused(Bytes base, Bytes len);
   void runScavenger(SimTime t);
+  void readyScavenger();  // sweeping is done: sysmon will wake the scavenger
   double markCpus(double mutatorCpus) const;
   void emitGcTrace();
   void emitScavTrace(bool forced);
@@ -223,6 +235,8 @@ class Runtime : private MHeapHooks {
   // Stacks.
   int64_t goroutines_ = 0;
   Bytes stackSize_{8192};
+  double mutatorCpus_ = 0;  // of the current advanceTo: 0 while the program idles
+  std::optional<SimTime> sysmonPoll_;  // sysmon's next look after scavenger.ready()
   // Release counters.
   Bytes relBg_{0}, relEager_{0}, relForced_{0}, relSinceTrace_{0};
   std::vector<std::string> trace_;
@@ -232,13 +246,31 @@ class Runtime : private MHeapHooks {
   Bytes lastHeap1_{0};
 };
 
-// Mark cost model (Go 1.19, calibrated on ../shared/realgo/steady_service: ~67 ms of mark CPU
-// for ~760 k live objects of 32 B-1 KiB): per marked object, and per scanned byte. Objects
-// without pointers are still held by a pointer in the program; kRefBytesPerObject of scan work
-// stands for that reference.
-inline constexpr double kMarkNsPerObject = 50;
-inline constexpr double kScanNsPerByte = 1.6;
-inline constexpr int64_t kRefBytesPerObject = 16;
+// Mark cost model (Go 1.19 mgcmark.go: greyobject per reached object, scanobject per scanned
+// word), calibrated on the real-Go driver's runs (tests/fidelity/README.md, "free constants"):
+//   kMarkNsPerObject: finding, marking and queueing one reached object, all in: steady-service
+//     run-1 spends 18.3 ms of mark CPU per cycle (gctrace, cycles 6-30) on ~730 k live objects
+//     of 32 B-1 KiB while the program allocates 100 MB/s. (A blocked program's forced GC marks
+//     faster, ~9.4 ns per 256 B object: tests/fidelity/mark-calibration; not modelled.)
+//   kScanNsPerByte: scanning pointer-bearing memory, ~2 ns per 8-byte word: 300 MB of 256 B
+//     objects with pointers cost 74 ms more mark CPU than without (mark-calibration).
+//   kRefBytesPerObject: every reached object is held by a pointer somewhere in the program
+//     (the driver's chunks or lifetime wheel, a real program's fields): 8 B of scan work each,
+//     which Go's pacer also counts as scannable heap (heapScan).
+inline constexpr double kMarkNsPerObject = 22;
+inline constexpr double kScanNsPerByte = 0.25;
+inline constexpr int64_t kRefBytesPerObject = 8;
+// sysmon (Go 1.14+ proc.go): while the program runs it polls every 20 us to 10 ms (the delay
+// doubles up to 10 ms while it finds nothing to do), so it sees a readied scavenger within
+// kSysmonPollNs. If every P is idle when it looks, it first sleeps until the program's next
+// timer (at most forcegcperiod / 2 = 60 s): kSysmonIdleWakeNs assumes a timer within 250 ms,
+// as the real-Go driver's sampler has (gc-then-idle run-1..3: the first release 0.23-0.48 s
+// after runtime.GC when the program idles at once; burst-then-idle: ~0.25 s after sysmon's
+// forced GC); a program with no timers at all would wait longer (not modelled).
+inline constexpr int64_t kSysmonPollNs = 10000000;
+inline constexpr int64_t kSysmonIdleWakeNs = 250000000;
+// Share of the time an idle P runs an idle mark worker during a concurrent mark (markCpus).
+inline constexpr double kIdleMarkShare = 0.85;
 inline constexpr int64_t kStwNs = 60000;  // sweep termination + mark termination, each ~30 us
 // Goroutine stacks the runtime itself keeps (main, sysmon's helpers, bgsweep, bgscavenge,
 // forcegc, finalizer): /memory/classes/heap/stacks ~256 KiB at start in realgo traces.

@@ -39,9 +39,9 @@ class Background : public ScavengerPolicy {
 
   void paced(const ScavengerPacing& p) override { goal_ = gcPercentGoal(p, retainExtra_); }
 
-  void sweepDone(SimTime now) override {
+  void sweepDone(SimTime now, Duration sysmonDelay) override {
     if (goal_ == kNoGoal) return;
-    const SimTime w = now + Duration(kWakeDelayNs);
+    const SimTime w = now + sysmonDelay;
     if (!wake_ || *wake_ > w) wake_ = w;
   }
 

@@ -7,12 +7,17 @@ namespace {
 
 constexpr int64_t kScavengeQuantum = 64 << 10;    // mgcscavenge.go: scavengeQuantum (Go 1.18+)
 constexpr int64_t kMinScavWorkTimeNs = 1000000;   // mgcscavenge.go: minScavWorkTime (1 ms)
+constexpr double kStartingScavSleepRatio = 0.001;  // mgcscavenge.go: startingScavSleepRatio
+constexpr double kControllerCooldownNs = 5e9;      // scavengerState.sleep: controllerCooldown
+// mgcscavenge.go scavengerState.init: sleepController ("tuned loosely via Ziegler-Nichols").
+PiController sleepControllerInit() { return PiController{0.3375, 3.2e6, 1e9, 0.001, 1000.0}; }
 
 }  // namespace
 
 Background119::Background119(const ScavengerParams& p, const std::string& goVersion)
     : idle_(p.idleThreshold), retainExtra_(p.retainExtra.value_or(kRetainExtra)),
-      cpuFraction_(p.cpuFraction.value_or(kScavengeFraction)), limitGoalBug_(hasMemoryLimitGoalBug(goVersion)) {}
+      cpuFraction_(p.cpuFraction.value_or(kScavengeFraction)), limitGoalBug_(hasMemoryLimitGoalBug(goVersion)),
+      sleepRatio_(kStartingScavSleepRatio), sleepController_(sleepControllerInit()) {}
 
 void Background119::paced(const ScavengerPacing& p) {
   // Go 1.19 mgcscavenge.go: gcPaceScavenger.
@@ -20,9 +25,9 @@ void Background119::paced(const ScavengerPacing& p) {
   gcPercentGoal_ = gcPercentGoal(p, retainExtra_);
 }
 
-void Background119::sweepDone(SimTime now) {
+void Background119::sweepDone(SimTime now, Duration sysmonDelay) {
   if (gcPercentGoal_ == kNoGoal && memoryLimitGoal_ == kNoGoal) return;
-  const SimTime w = now + Duration(kWakeDelayNs);
+  const SimTime w = now + sysmonDelay;
   if (!wake_ || *wake_ > w) wake_ = w;
 }
 
@@ -46,24 +51,34 @@ ScavengeRequest Background119::runBatch(SimTime now, const ScavengerView& v) {
     wake_.reset();  // park until the next sweep completion
     return ScavengeRequest{};
   }
-  // Quanta until >= 1 ms of work, but no further than the goal.
-  const int64_t perBatch = static_cast<int64_t>(kMinScavWorkTimeNs / kReleaseNsPerByte);
-  int64_t want = std::min(perBatch, todo);
-  want = (want + kScavengeQuantum - 1) / kScavengeQuantum * kScavengeQuantum;
-  return ScavengeRequest{Bytes(want), nonForcedSelect(idle_, now, generational())};
+  // scavengerState.run: 64 KiB quanta until >= 1 ms of work, but no further than the goals.
+  return ScavengeRequest{Bytes(todo), nonForcedSelect(idle_, now, generational()), Bytes(kScavengeQuantum),
+                         Duration(kMinScavWorkTimeNs)};
 }
 
 void Background119::worked(SimTime now, Bytes released, Duration cpu, const ScavengerView& v) {
-  if (released.v == 0) {  // nothing could be found: park
+  if (released.v == 0) {  // nothing could be found: park (bgscavenge)
     wake_.reset();
     return;
   }
-  // scavengerState.sleep: the controller settles where work is cpuFraction of all Ps; at least
-  // 1 ms of work is charged per batch.
+  // scavengerState.sleep: at least minScavWorkTime is counted; sleep worked / sleepRatio.
   const double worked = std::max<double>(static_cast<double>(cpu.v), kMinScavWorkTimeNs);
-  const double share = cpuFraction_ * static_cast<double>(v.gomaxprocs);
-  const double sleep = std::max(0.0, worked * (1 / share - 1));
-  wake_ = now + Duration(static_cast<int64_t>(sleep));
+  const double slept = worked / sleepRatio_;
+  wake_ = now + Duration(static_cast<int64_t>(slept));
+  // After the sleep, the controller sees the CPU share of that period (the simulated sleep is
+  // exact, so it can be fed now).
+  if (cooldownNs_ > 0) {
+    cooldownNs_ = slept + worked > cooldownNs_ ? 0 : cooldownNs_ - (slept + worked);
+    return;
+  }
+  const double cpuFraction = worked / ((slept + worked) * static_cast<double>(v.gomaxprocs));
+  const std::optional<double> ratio = sleepController_.next(cpuFraction, cpuFraction_, slept + worked);
+  if (ratio) {
+    sleepRatio_ = *ratio;
+  } else {
+    sleepRatio_ = kStartingScavSleepRatio;
+    cooldownNs_ = kControllerCooldownNs;
+  }
 }
 
 int64_t Background119::excess(const ScavengerView& v) const {

@@ -31,7 +31,7 @@ std::unique_ptr<ScavengerPolicy> pacedToReleaseEverything(const std::string& nam
   auto s = makeScavenger(name);
   // Goal = 10 MiB x 0.1 / 1 x 1.1: far below what the heap retains.
   s->paced(pacing(MiB(1).v, MiB(10).v, MiB(10).v, h.view().heapRetained.v));
-  s->sweepDone(h.now);
+  s->sweepDone(h.now, kTestSysmonDelay);
   return s;
 }
 
@@ -50,7 +50,7 @@ TEST(Background121, SkipsAChunkDenseInThisCycleThatBackground119Releases) {
   // the highest page freed in cycle 1, which is in chunk 1.
   h.pages.nextScavengeGen();
   s->paced(pacing(MiB(1).v, MiB(10).v, MiB(10).v, h.view().heapRetained.v));
-  s->sweepDone(h.now);
+  s->sweepDone(h.now, kTestSysmonDelay);
   EXPECT_EQ(h.runWorkerUntil(*s, SimTime(Seconds(120).v)), 100);
   EXPECT_EQ(h.pages.freeRetained().v, 0);
 
@@ -70,7 +70,7 @@ TEST(Background121, PagesFreedInThisCycleWaitForTheNextOne) {
   EXPECT_EQ(h.runWorkerUntil(*s, SimTime(Seconds(30).v)), 0);
   EXPECT_FALSE(s->nextWake().has_value()) << "found nothing: parked";
   h.pages.nextScavengeGen();
-  s->sweepDone(h.now);
+  s->sweepDone(h.now, kTestSysmonDelay);
   EXPECT_EQ(h.runWorkerUntil(*s, SimTime(Seconds(60).v)), 50);
 }
 
@@ -85,7 +85,7 @@ TEST(Background121, MemoryLimitScavengingIsForcedTheRestGenerational) {
   const ScavengeRequest limit = s->eager(grew, view(10 * kMiB, 10 * kMiB, 99 * kMiB), Bytes(100 * kMiB));
   EXPECT_EQ(limit.bytes.v, 15 * kMiB);
   EXPECT_FALSE(limit.select.generational) << "allocSpan: forceScavenge for the memory limit";
-  s->sweepDone(SimTime(0));
+  s->sweepDone(SimTime(0), kTestSysmonDelay);
   EXPECT_TRUE(s->runBatch(*s->nextWake(), view(100 * kMiB, 80 * kMiB)).select.generational);
 }
 
@@ -94,7 +94,7 @@ TEST(Background121, MemoryLimitGoalIsFixedFromGo122) {
     SCOPED_TRACE(go);
     auto s = makeScavenger("background-1.21", {}, go);
     s->paced(pacing(4 * kMiB, 0, 0, 0, Bytes(100 * kMiB), 96 * kMiB));
-    s->sweepDone(SimTime(0));
+    s->sweepDone(SimTime(0), kTestSysmonDelay);
     const bool fixed = std::string(go) == "1.22";
     // gcPaceScavenger: mappedReady <= memoryLimitGoal (95x the limit) turns the goal off.
     ASSERT_EQ(s->nextWake().has_value(), fixed);

@@ -23,17 +23,17 @@ std::unique_ptr<ScavengerPolicy> paced(int64_t retained, ScavengerParams params 
 TEST(Background, NoGoalBeforeTheFirstGcAndNoneUnderTheGoal) {
   auto s = makeScavenger("background");
   s->paced(pacing(4 * kMiB, 0, 4 * kMiB, 100 * kMiB));
-  s->sweepDone(SimTime(0));
+  s->sweepDone(SimTime(0), kTestSysmonDelay);
   EXPECT_FALSE(s->nextWake().has_value());
   auto under = paced(kGoal + 4095);  // within a physical page of the goal: off
-  under->sweepDone(SimTime(0));
+  under->sweepDone(SimTime(0), kTestSysmonDelay);
   EXPECT_FALSE(under->nextWake().has_value());
 }
 
 TEST(Background, StopsAtTenPercentOverTheScaledInUseHeap) {
   // 300 MiB retained, 200 MiB of it free: the worker releases until retained = 110 MiB.
   auto s = paced(300 * kMiB);
-  s->sweepDone(SimTime(Seconds(10).v));
+  s->sweepDone(SimTime(Seconds(10).v), kTestSysmonDelay);
   ASSERT_EQ(*s->nextWake(), SimTime(Seconds(12).v)) << "readyForScavenger, then sysmon's wake";
   int64_t retained = 300 * kMiB, free = 200 * kMiB, batches = 0;
   SimTime now;
@@ -45,22 +45,22 @@ TEST(Background, StopsAtTenPercentOverTheScaledInUseHeap) {
     retained -= want;
     free -= want;
     ++batches;
-    const Duration cpu(static_cast<int64_t>(static_cast<double>(want) * kReleaseNsPerByte));
+    const Duration cpu(static_cast<int64_t>(static_cast<double>(want) * kTestReleaseNsPerByte));
     s->worked(now + cpu, Bytes(want), cpu, view(retained, free));
   }
   EXPECT_EQ(retained, kGoal);
   EXPECT_EQ(batches, 95);
   EXPECT_FALSE(s->nextWake().has_value()) << "parked at the goal";
-  // 2 MiB takes 499 us at kReleaseNsPerByte, then it sleeps 100x that: ~40 MiB/s. The 96th
+  // 2 MiB takes 499 us at kTestReleaseNsPerByte, then it sleeps 100x that: ~40 MiB/s. The 96th
   // wake-up finds the goal met.
-  EXPECT_NEAR(toSeconds(now - SimTime(Seconds(12).v)), 95 * 2 * kMiB * kReleaseNsPerByte * 101 / 1e9, 1e-5);
+  EXPECT_NEAR(toSeconds(now - SimTime(Seconds(12).v)), 95 * 2 * kMiB * kTestReleaseNsPerByte * 101 / 1e9, 1e-5);
 }
 
 TEST(Background, PaceIsOnePercentOfOneCpuWhateverGomaxprocs) {
   for (const int64_t procs : {1, 2, 8}) {
     SCOPED_TRACE(procs);
     auto s = paced(300 * kMiB);
-    s->sweepDone(SimTime(0));
+    s->sweepDone(SimTime(0), kTestSysmonDelay);
     const SimTime t = *s->nextWake();
     s->worked(t + Milliseconds(1), MiB(2), Milliseconds(1), view(300 * kMiB, 200 * kMiB, 0, procs));
     EXPECT_NEAR(static_cast<double>(s->nextWake()->ns), static_cast<double>((t + Milliseconds(101)).ns), 1)
@@ -88,7 +88,7 @@ TEST(Background, ParamsRetainExtraAndCpuFraction) {
   p.retainExtra = 0.5;
   p.cpuFraction = 0.1;
   auto s = paced(300 * kMiB, p);
-  s->sweepDone(SimTime(0));
+  s->sweepDone(SimTime(0), kTestSysmonDelay);
   const SimTime t = *s->nextWake();
   EXPECT_EQ(s->runBatch(t, view(150 * kMiB + kPageSize, 100 * kMiB)).bytes.v, kPageSize) << "goal 150 MiB";
   s->worked(t + Milliseconds(1), MiB(2), Milliseconds(1), view(300 * kMiB, 200 * kMiB));

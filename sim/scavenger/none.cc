@@ -10,7 +10,7 @@ class NoScavenger : public ScavengerPolicy {
  public:
   std::string name() const override { return "none"; }
   void paced(const ScavengerPacing&) override {}
-  void sweepDone(SimTime) override {}
+  void sweepDone(SimTime, Duration) override {}
   ScavengeRequest eager(const SpanAllocation&, const ScavengerView&, std::optional<Bytes>) override {
     return ScavengeRequest{};
   }

@@ -17,10 +17,6 @@ constexpr int64_t kPhysPage = kOsPageSize;          // linux/amd64 physPageSize
 constexpr double kRetainExtra = 0.10;               // mgcscavenge.go: retainExtraPercent = 10 (Go 1.13+)
 constexpr double kScavengeFraction = 0.01;          // mgcscavenge.go: scavengePercent = 1 (Go 1.13+)
 constexpr double kReduceExtraPercent = 5;           // mgcscavenge.go: reduceExtraPercent (Go 1.19+)
-// Delay between sweep completion and the worker's first batch: the last sweeper only flags
-// it and sysmon wakes it (Go 1.14-1.18 readyForScavenger, Go 1.19+ scavenger.ready -> sysmon ->
-// scavenger.wake); measured ~2 s on real Go 1.19 here.
-constexpr int64_t kWakeDelayNs = 2000000000;
 
 // "1.19" -> 19; 0 if the text is not "1.<minor>".
 int goMinor(const std::string& goVersion);

@@ -5,7 +5,8 @@
 // Policies are chosen by name or by the scenario's Go version (scavengerForVersion). The
 // decision points every policy may use:
 //   - paced():      after each GC's mark termination, with the new heap goal (gcPaceScavenger);
-//   - sweepDone():  sweeping finished (Go 1.14-1.18 readyForScavenger, Go 1.19+ scavenger.ready);
+//   - sweepDone():  sweeping finished (Go 1.14-1.18 readyForScavenger, Go 1.19+ scavenger.ready):
+//                   a readied worker runs when sysmon next looks, which the runtime says;
 //   - eager():      at each span allocation, what to release synchronously (heap growth, memory
 //                   limit, Go 1.12's reuse of released spans); eagerDone() reports the result;
 //   - nextWake()/runBatch()/worked(): the background worker (or sysmon), woken at simulated times.
@@ -24,8 +25,9 @@
 // policy honours the ones listed for it in the registry and rejects the others.
 // The GC CPU limiter (Go 1.19+) stops the memory-limit part of eager scavenging: the runtime
 // passes no memory limit to eager() while it is on (runtime.cc spanAllocated).
-// Does not model: the cost model beyond kReleaseNsPerByte, GOMAXPROCS changes while the worker
-// sleeps, Go 1.13's glide-path pacing and treap.
+// The time a release takes is the kernel's (os madviseCost), reported to worked().
+// Does not model: GOMAXPROCS changes while the worker sleeps, Go 1.13's glide-path pacing and
+// treap.
 #pragma once
 
 #include <cstdint>
@@ -71,6 +73,11 @@ struct SpanAllocation {
 struct ScavengeRequest {
   Bytes bytes;
   ScavengeSelect select;
+  // The Go 1.18+ background worker's batch (mgcscavenge.go scavengerState.run): release calls
+  // of `quantum` each, until their kernel time reaches `minWork`, `bytes` are released, or a
+  // call finds less than a quantum. Zero quantum: one release of up to `bytes`.
+  Bytes quantum{0};
+  Duration minWork{0};
 };
 
 // Knobs a scenario may set (runtime.scavenger_params); unset = the policy's own default.
@@ -90,7 +97,9 @@ class ScavengerPolicy {
   // then track free times).
   virtual bool needsFreeTimes() const { return false; }
   virtual void paced(const ScavengerPacing& p) = 0;
-  virtual void sweepDone(SimTime now) = 0;
+  // Sweeping finished at `now`; sysmon, which wakes a readied worker, next looks sysmonDelay
+  // later (the runtime knows whether the program is running: Runtime::sysmonDelay).
+  virtual void sweepDone(SimTime now, Duration sysmonDelay) = 0;
   virtual ScavengeRequest eager(const SpanAllocation& a, const ScavengerView& v,
                                 std::optional<Bytes> memoryLimit) = 0;
   // What the runtime released for the last eager() request that asked for something.
@@ -130,9 +139,5 @@ std::vector<std::string> scavengerParamsHonoured(const std::string& policy);
 // Throws ScavengerParamError if `params` sets a parameter `policy` does not honour, or if the
 // policy is unknown and params is not empty.
 void checkScavengerParams(const std::string& policy, const ScavengerParams& params);
-
-// Cost of releasing memory with madvise, per byte (calibrated: real Go 1.19 released 1.9 GiB in
-// ~0.5 s in debug.FreeOSMemory and ~80 MiB/s at 1 % of 2 CPUs, ../shared/realgo/freeosmemory).
-inline constexpr double kReleaseNsPerByte = 0.238;
 
 }  // namespace gomemsim

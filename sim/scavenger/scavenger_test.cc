@@ -45,7 +45,7 @@ TEST(Scavenger, NoGoalBeforeTheFirstGc) {
   auto s = makeScavenger("background-1.19");
   EXPECT_EQ(s->name(), "background-1.19");
   s->paced(pacing(4 * kMiB, 0, 4 * kMiB, 100 * kMiB));
-  s->sweepDone(SimTime(0));
+  s->sweepDone(SimTime(0), kTestSysmonDelay);
   EXPECT_FALSE(s->nextWake().has_value());
   EXPECT_EQ(eagerFor(*s, 64 * kMiB, 100 * kMiB), 0);
   EXPECT_EQ(s->runBatch(SimTime(Seconds(2).v), view(100 * kMiB, 90 * kMiB)).bytes.v, 0);
@@ -100,7 +100,7 @@ TEST(Scavenger, MemoryLimitGoalIsNinetyFiveTimesTheLimit) {
   // (golang/go#62449): the background scavenger never works for a realistic limit.
   auto s = makeScavenger("background-1.19");
   s->paced(pacing(4 * kMiB, 0, 0, 0, Bytes(64 * kMiB), 200 * kMiB));
-  s->sweepDone(SimTime(0));
+  s->sweepDone(SimTime(0), kTestSysmonDelay);
   if (auto w = s->nextWake()) {
     // 200 MiB mapped against a 64 MiB limit: still nothing to do, the worker parks.
     EXPECT_EQ(s->runBatch(*w, view(150 * kMiB, 100 * kMiB, 200 * kMiB)).bytes.v, 0);
@@ -109,84 +109,116 @@ TEST(Scavenger, MemoryLimitGoalIsNinetyFiveTimesTheLimit) {
   // The 95x goal is exact: with a 1 MiB limit, mappedReady 96 MiB is 1 MiB over it.
   auto t = makeScavenger("background-1.19");
   t->paced(pacing(4 * kMiB, 0, 0, 0, Bytes(kMiB), 96 * kMiB));
-  t->sweepDone(SimTime(0));
+  t->sweepDone(SimTime(0), kTestSysmonDelay);
   ASSERT_TRUE(t->nextWake().has_value());
   EXPECT_EQ(t->runBatch(*t->nextWake(), view(96 * kMiB, 50 * kMiB, 96 * kMiB)).bytes.v, kMiB);
   EXPECT_EQ(t->runBatch(*t->nextWake(), view(95 * kMiB, 50 * kMiB, 95 * kMiB)).bytes.v, 0);
 }
 
-TEST(Scavenger, WakesTwoSecondsAfterSweepDoneAndWorksInOneMillisecondBatches) {
+TEST(Scavenger, WakesWhenSysmonLooksAndAsksForQuantaUntilOneMillisecond) {
   auto s = pacedBackground();
   EXPECT_FALSE(s->nextWake().has_value()) << "parked until sweeping is done";
   const SimTime done(Seconds(10).v);
-  s->sweepDone(done);
+  s->sweepDone(done, Milliseconds(10));
   ASSERT_TRUE(s->nextWake().has_value());
-  EXPECT_EQ(*s->nextWake(), done + Seconds(2));
+  EXPECT_EQ(*s->nextWake(), done + Milliseconds(10));
   // A later sweepDone does not postpone an earlier wake.
-  s->sweepDone(done + Seconds(1));
-  EXPECT_EQ(*s->nextWake(), done + Seconds(2));
-  // 64 KiB quanta until >= 1 ms of work at kReleaseNsPerByte: 65536 * 0.238 = 15.6 us a
-  // quantum, ceil(1e6 / 15597.568) = 65 quanta.
-  const int64_t batch = 65 * 65536;
-  EXPECT_EQ(s->runBatch(*s->nextWake(), view(100 * kMiB, 80 * kMiB)).bytes.v, batch);
-  // Never past the goal (whole quanta): retained 20 KiB over -> one quantum.
-  EXPECT_EQ(s->runBatch(*s->nextWake(), view(kExpectedGoal + 20480, 80 * kMiB)).bytes.v, 65536);
-  // Bounded by the free pages, in whole quanta: 100 KiB free -> two quanta.
-  EXPECT_EQ(s->runBatch(*s->nextWake(), view(100 * kMiB, 100 * 1024)).bytes.v, 2 * 65536);
+  s->sweepDone(done + Seconds(1), Milliseconds(10));
+  EXPECT_EQ(*s->nextWake(), done + Milliseconds(10));
+  // scavengerState.run: 64 KiB calls until >= 1 ms of work, never past the goal, never more
+  // than the free pages.
+  const ScavengeRequest r = s->runBatch(*s->nextWake(), view(100 * kMiB, 95 * kMiB));
+  EXPECT_EQ(r.quantum.v, 65536);
+  EXPECT_EQ(r.minWork.v, 1000000);
+  EXPECT_EQ(r.bytes.v, 100 * kMiB - kExpectedGoal);
+  EXPECT_EQ(s->runBatch(*s->nextWake(), view(100 * kMiB, 80 * kMiB)).bytes.v, 80 * kMiB);
+  EXPECT_EQ(s->runBatch(*s->nextWake(), view(kExpectedGoal + 20480, 80 * kMiB)).bytes.v, 20480);
+  EXPECT_EQ(s->runBatch(*s->nextWake(), view(100 * kMiB, 100 * 1024)).bytes.v, 100 * 1024);
 }
 
-TEST(Scavenger, SleepsSoThatWorkIsOnePercentOfGomaxprocs) {
+// One batch of `work` reported to the worker at `t`; returns how long it then sleeps.
+double sleepAfter(ScavengerPolicy& s, SimTime t, Duration work, int64_t procs) {
+  s.worked(t + work, Bytes(8 * kMiB), work, view(100 * kMiB, 80 * kMiB, 0, procs));
+  return static_cast<double>((*s.nextWake() - (t + work)).v);
+}
+
+TEST(Scavenger, SleepRatioStartsAtOneThousandthThenTheControllerWindsUp) {
+  // scavengerState.sleep with startingScavSleepRatio = 0.001: 1 ms of work sleeps 1 s. The PI
+  // controller (kp 0.3375, ti 3.2e6, tt 1e9) then sees cpuFraction = 1 ms / (1001 ms x 2) and
+  // sets the ratio to kp x (0.01 - that) = 0.0032378 (the integral was 0): 308.85 ms of sleep.
+  // Its integral is now kp x 1.001e9 / 3.2e6 x the error (~1.0), so the next ratio is ~1: the
+  // worker sleeps about as long as it works while the wind-up lasts.
+  auto s = pacedBackground();
+  s->sweepDone(SimTime(0), kTestSysmonDelay);
+  const SimTime t = *s->nextWake();
+  const Duration ms(1000000);
+  EXPECT_NEAR(sleepAfter(*s, t, ms, 2), 1e9, 1.0);
+  const double err1 = 0.01 - 1e6 / (1001e6 * 2);
+  EXPECT_NEAR(sleepAfter(*s, t, ms, 2), 1e6 / (0.3375 * err1), 1e3);
+  const double third = sleepAfter(*s, t, ms, 2);
+  EXPECT_GT(third, 0.5e6);
+  EXPECT_LT(third, 2e6);
+}
+
+TEST(Scavenger, ControllerSettlesAtOnePercentOfGomaxprocs) {
   for (const int64_t procs : {1, 2, 8}) {
     SCOPED_TRACE(procs);
     auto s = pacedBackground();
-    s->sweepDone(SimTime(0));
-    const SimTime t = *s->nextWake();
-    const Duration cpu(2000000);  // 2 ms of work
-    s->worked(t + cpu, Bytes(8 * kMiB), cpu, view(100 * kMiB, 80 * kMiB, 0, procs));
-    // work / ((sleep + work) * procs) = 1 %  ->  sleep = work * (100/procs - 1).
-    const int64_t sleep = cpu.v * (100 - procs) / procs;
-    ASSERT_TRUE(s->nextWake().has_value());
-    EXPECT_NEAR(static_cast<double>((*s->nextWake() - (t + cpu)).v), static_cast<double>(sleep), 1.0);
-    // Less than 1 ms of work is charged as 1 ms.
-    s->worked(t + Microseconds(10), Bytes(65536), Microseconds(10), view(100 * kMiB, 80 * kMiB, 0, procs));
-    EXPECT_NEAR(static_cast<double>((*s->nextWake() - (t + Microseconds(10))).v),
-                1e6 * (100.0 - static_cast<double>(procs)) / static_cast<double>(procs), 1.0);
+    s->sweepDone(SimTime(0), kTestSysmonDelay);
+    SimTime t = *s->nextWake();
+    // Batches of 1 ms for 200 s of simulated time; the last 100 s use 1 % of all CPUs.
+    double work = 0, span = 0;
+    const SimTime settled = t + Seconds(100);
+    while (t < SimTime(Seconds(200).v)) {
+      const double sleep = sleepAfter(*s, t, Duration(1000000), procs);
+      if (t >= settled) {
+        work += 1e6;
+        span += 1e6 + sleep;
+      }
+      t = *s->nextWake();
+    }
+    // With one P the controller settles into a small limit cycle around 1.05 %.
+    EXPECT_NEAR(work / (span * static_cast<double>(procs)), 0.01, 0.0007);
   }
 }
 
-TEST(Scavenger, BackgroundRateWithTwoProcsIsAboutEightyMiBPerSecond) {
-  // Drive the worker the way the runtime does: release what it asks for, charge
-  // kReleaseNsPerByte, report, sleep. 1 % of 2 CPUs at 0.238 ns/B is
-  // 0.02 / 0.238e-9 B/s = 84,033,613 B/s = 80.1 MiB/s.
-  auto s = pacedBackground();
-  s->sweepDone(SimTime(0));
-  const SimTime start = *s->nextWake();
-  const SimTime end = start + Seconds(10);
-  int64_t released = 0;
-  int batches = 0;
-  while (s->nextWake() && *s->nextWake() < end) {
-    const SimTime w = *s->nextWake();
-    const int64_t want = s->runBatch(w, view(10 * 1024 * kMiB, 5 * 1024 * kMiB)).bytes.v;
-    ASSERT_GT(want, 0);
-    released += want;
-    ++batches;
-    const Duration cpu(static_cast<int64_t>(static_cast<double>(want) * kReleaseNsPerByte));
-    s->worked(w + cpu, Bytes(want), cpu, view(10 * 1024 * kMiB, 5 * 1024 * kMiB));
-  }
-  const double rate = static_cast<double>(released) / 10.0;
-  EXPECT_NEAR(rate, 0.02 / (kReleaseNsPerByte * 1e-9), 0.02 / (kReleaseNsPerByte * 1e-9) / batches + 1.0);
-  EXPECT_NEAR(rate / static_cast<double>(kMiB), 80.1, 1.0);
+TEST(Scavenger, LessThanOneMillisecondOfWorkIsCountedAsOne) {
+  auto a = pacedBackground();
+  auto b = pacedBackground();
+  a->sweepDone(SimTime(0), kTestSysmonDelay);
+  b->sweepDone(SimTime(0), kTestSysmonDelay);
+  const SimTime t = *a->nextWake();
+  EXPECT_EQ(sleepAfter(*a, t, Microseconds(10), 2), sleepAfter(*b, t, Duration(1000000), 2));
+}
+
+TEST(Scavenger, BackgroundReleasesAboutOnePercentOfTwoCpusWorthOnceSettled) {
+  // Drive the worker the way the runtime does on a 10 GiB heap: release what it asks for in
+  // quanta, charge kTestReleaseNsPerByte, report, sleep. Once the controller has settled (it
+  // still swings: 10 s windows vary 60-100 MiB/s), 1 % of 2 CPUs at 0.238 ns/B is
+  // 0.02 / 0.238e-9 B/s = 84,033,613 B/s = 80.1 MiB/s on average.
+  const int64_t pages = 10 * 1024 * kMiB / kPageSize;
+  SmallHeap h(Pages(pages), false);
+  h.freeAt(SimTime(0), h.alloc(pages), pages);  // free, unscavenged
+  auto s = makeScavenger("background-1.19");
+  s->paced(pacing(30 * kMiB, 20 * kMiB, kLastInUse, 10 * 1024 * kMiB));
+  s->sweepDone(SimTime(0), kTestSysmonDelay);
+  int64_t after = 0;
+  h.runWorkerUntil(*s, SimTime(Seconds(60).v));
+  h.runWorkerUntil(*s, SimTime(Seconds(100).v), [&](SimTime, int64_t got) { after += got; });
+  ASSERT_GT(h.pages.freeRetained().v, 0) << "the heap must not run out";
+  const double rate = static_cast<double>(after * kPageSize) / 40.0 / static_cast<double>(kMiB);
+  EXPECT_NEAR(rate, 80.1, 4.0);
 }
 
 TEST(Scavenger, ParksWhenTheGoalIsMet) {
   auto s = pacedBackground();
-  s->sweepDone(SimTime(0));
+  s->sweepDone(SimTime(0), kTestSysmonDelay);
   ASSERT_TRUE(s->nextWake().has_value());
   EXPECT_EQ(s->runBatch(*s->nextWake(), view(kExpectedGoal, 80 * kMiB)).bytes.v, 0);
   EXPECT_FALSE(s->nextWake().has_value());
   // Nothing could be released: park as well.
   auto t = pacedBackground();
-  t->sweepDone(SimTime(0));
+  t->sweepDone(SimTime(0), kTestSysmonDelay);
   t->worked(SimTime(Seconds(2).v), Bytes(0), Duration(0), view(100 * kMiB, 80 * kMiB));
   EXPECT_FALSE(t->nextWake().has_value());
 }
@@ -195,7 +227,7 @@ TEST(Scavenger, NoneNeverAsksToRelease) {
   auto s = makeScavenger("none");
   EXPECT_EQ(s->name(), "none");
   s->paced(pacing(30 * kMiB, 20 * kMiB, kLastInUse, 1024 * kMiB, Bytes(kMiB), 1024 * kMiB));
-  s->sweepDone(SimTime(0));
+  s->sweepDone(SimTime(0), kTestSysmonDelay);
   EXPECT_FALSE(s->nextWake().has_value());
   EXPECT_EQ(eagerBytes(*s, Bytes(64 * kMiB), Bytes(64 * kMiB), view(1024 * kMiB, 512 * kMiB, 1024 * kMiB), Bytes(kMiB)), 0);
   EXPECT_EQ(s->runBatch(SimTime(Seconds(5).v), view(1024 * kMiB, 512 * kMiB, 1024 * kMiB)).bytes.v, 0);
@@ -215,7 +247,7 @@ TEST(Scavenger, MemoryLimitGoalBugFollowsTheGoVersion) {
     SCOPED_TRACE(go);
     auto s = makeScavenger("background-1.19", {}, go);
     s->paced(pacing(4 * kMiB, 0, 0, 0, Bytes(100 * kMiB), 96 * kMiB));
-    s->sweepDone(SimTime(0));
+    s->sweepDone(SimTime(0), kTestSysmonDelay);
     const bool fixed = std::string(go) == "1.22";
     // gcPaceScavenger: mappedReady <= memoryLimitGoal (95x the limit) turns the goal off.
     ASSERT_EQ(s->nextWake().has_value(), fixed);
@@ -234,14 +266,24 @@ TEST(Scavenger, ParamsRetainExtraCpuFractionAndIdleThreshold) {
   EXPECT_TRUE(s->needsFreeTimes());
   s->paced(pacing(30 * kMiB, 20 * kMiB, kLastInUse, 100 * kMiB));
   EXPECT_EQ(eagerFor(*s, 32 * kMiB, 10 * kMiB), 10 * kMiB + 32 * kMiB - 19685376);
-  s->sweepDone(SimTime(0));
+  s->sweepDone(SimTime(0), kTestSysmonDelay);
   const SimTime at(Seconds(1000).v);
   const ScavengeRequest r = s->runBatch(at, view(100 * kMiB, 80 * kMiB, 0, 2, at));
   ASSERT_TRUE(r.select.freedBefore.has_value());
   EXPECT_EQ(*r.select.freedBefore, SimTime(Seconds(700).v)) << "only pages free for over 5 minutes";
-  // 5 % of 2 CPUs: sleep = 2 ms x (1/0.1 - 1) = 18 ms.
-  s->worked(at + Milliseconds(2), Bytes(8 * kMiB), Milliseconds(2), view(100 * kMiB, 80 * kMiB));
-  EXPECT_EQ(*s->nextWake(), at + Milliseconds(2) + Milliseconds(18));
+  // The controller's setpoint is 5 % of the CPUs: once settled, 1 ms batches use 5 % of 2.
+  SimTime t = at;
+  double work = 0, span = 0;
+  while (t < at + Seconds(200)) {
+    s->worked(t + Milliseconds(1), Bytes(8 * kMiB), Milliseconds(1), view(100 * kMiB, 80 * kMiB));
+    const SimTime next = *s->nextWake();
+    if (t >= at + Seconds(100)) {
+      work += 1e6;
+      span += static_cast<double>((next - t).v);
+    }
+    t = next;
+  }
+  EXPECT_NEAR(work / (span * 2), 0.05, 0.002);
   EXPECT_FALSE(makeScavenger("background-1.19")->needsFreeTimes());
 }
 
@@ -333,13 +375,13 @@ TEST_P(ScavengerContract, EagerNeverAsksForMoreThanTheHeapCouldReleaseWithinGoal
 TEST_P(ScavengerContract, NextWakeIsNeverInThePastAfterWorked) {
   auto s = makeScavenger(GetParam());
   s->paced(pacing(30 * kMiB, 20 * kMiB, kLastInUse, 100 * kMiB));
-  s->sweepDone(SimTime(Seconds(1).v));
+  s->sweepDone(SimTime(Seconds(1).v), kTestSysmonDelay);
   SimTime now(Seconds(3).v);
   for (int i = 0; i < 20; ++i) {
     const ScavengerView v = view(100 * kMiB - i * 4 * kMiB, 60 * kMiB - i * 3 * kMiB);
     const Bytes want = s->runBatch(now, v).bytes;
     const Bytes got(std::min(want.v, v.heapFree.v));
-    const Duration cpu(static_cast<int64_t>(static_cast<double>(got.v) * kReleaseNsPerByte));
+    const Duration cpu(static_cast<int64_t>(static_cast<double>(got.v) * kTestReleaseNsPerByte));
     now = now + cpu;
     s->worked(now, got, cpu, v);
     const auto w = s->nextWake();
@@ -358,7 +400,7 @@ TEST_P(ScavengerContract, NextWakeIsNeverInThePastAfterWorked) {
 TEST_P(ScavengerContract, RunBatchAsksForNothingWithoutFreePages) {
   auto s = makeScavenger(GetParam());
   s->paced(pacing(30 * kMiB, 20 * kMiB, kLastInUse, 100 * kMiB, Bytes(kMiB), 200 * kMiB));
-  s->sweepDone(SimTime(0));
+  s->sweepDone(SimTime(0), kTestSysmonDelay);
   const SimTime at = s->nextWake().value_or(SimTime(Seconds(2).v));
   EXPECT_EQ(s->runBatch(at, view(100 * kMiB, 0, 200 * kMiB)).bytes.v, 0);
 }

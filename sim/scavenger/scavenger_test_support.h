@@ -12,6 +12,10 @@
 namespace gomemsim::testing_support {
 
 inline constexpr int64_t kMiB = int64_t{1} << 20;
+// The policy tests charge releases at a fixed kernel cost (the runtime's comes from the os
+// model's madviseCost) and have sysmon look 2 s after sweeping ends.
+inline constexpr double kTestReleaseNsPerByte = 0.238;
+inline constexpr Duration kTestSysmonDelay{2000000000};
 
 inline ScavengerPacing pacing(int64_t goal, int64_t lastGoal, int64_t lastInUse, int64_t retained,
                               std::optional<Bytes> limit = std::nullopt, int64_t mappedReady = 0) {
@@ -55,9 +59,20 @@ struct SmallHeap {
     const Bytes free = toBytes(pages.freeRetained());
     return ScavengerView{toBytes(pages.inUse()) + free, free, toBytes(pages.inUse()) + free, procs, now};
   }
-  // Releases what `r` asks for; returns the pages released.
+  // Releases what `r` asks for (in quanta, as Runtime::releaseInQuanta, when it has one);
+  // returns the pages released.
   int64_t release(const ScavengeRequest& r) {
-    return pages.scavenge(pagesFor(r.bytes), r.select, [](PageRun) {}).v;
+    if (r.quantum.v == 0) return pages.scavenge(pagesFor(r.bytes), r.select, [](PageRun) {}).v;
+    int64_t got = 0;
+    while (got * kPageSize < r.bytes.v && costOf(got).v < r.minWork.v) {
+      const int64_t n = pages.scavenge(pagesFor(r.quantum), r.select, [](PageRun) {}).v;
+      got += n;
+      if (n * kPageSize < r.quantum.v) break;
+    }
+    return got;
+  }
+  static Duration costOf(int64_t releasedPages) {
+    return Duration(static_cast<int64_t>(static_cast<double>(releasedPages * kPageSize) * kTestReleaseNsPerByte));
   }
   // Runs the policy's background worker (or sysmon) until simulated time `until`, as
   // Runtime::runScavenger does; returns the pages released.
@@ -73,7 +88,7 @@ struct SmallHeap {
       const int64_t got = release(r);
       total += got;
       if (onBatch) onBatch(now, got);
-      const Duration cpu(static_cast<int64_t>(static_cast<double>(got * kPageSize) * kReleaseNsPerByte));
+      const Duration cpu = costOf(got);
       s.worked(now + cpu, toBytes(Pages(got)), cpu, view());
     }
     now = until;

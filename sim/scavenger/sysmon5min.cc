@@ -35,7 +35,7 @@ class Sysmon5Min : public ScavengerPolicy {
   std::string name() const override { return "sysmon-5min"; }
   bool needsFreeTimes() const override { return true; }
   void paced(const ScavengerPacing&) override {}
-  void sweepDone(SimTime) override {}
+  void sweepDone(SimTime, Duration) override {}
 
   ScavengeRequest eager(const SpanAllocation& a, const ScavengerView&, std::optional<Bytes>) override {
     if (!growthScavenging_) return ScavengeRequest{};

@@ -24,7 +24,7 @@ TEST(Sysmon5Min, PassesEveryTwoAndAHalfMinutesAskingForSpansIdleOverFiveMinutes)
   EXPECT_EQ(*s->nextWake(), at(150));
   // GCs and sweeping do not move it.
   s->paced(pacing(30 * kMiB, 20 * kMiB, 10 * kMiB, 100 * kMiB));
-  s->sweepDone(at(10));
+  s->sweepDone(at(10), kTestSysmonDelay);
   EXPECT_EQ(*s->nextWake(), at(150));
   const ScavengeRequest r = s->runBatch(at(150), view(100 * kMiB, 60 * kMiB));
   EXPECT_EQ(r.bytes.v, 60 * kMiB) << "every free span that qualifies";

@@ -208,6 +208,11 @@ Trace traceFromCsv(const std::string& text, const std::string& path) {
     t.step.push_back(f[1]);
     for (size_t c = 2; c < f.size(); ++c) t.cols[header[c]].push_back(cellValue(f[c], where));
   }
+  // No heap goal (GOGC=off without a memory limit): Go 1.19 reports the memory-limit goal of
+  // an unlimited limit, ~2^63 B (mgcpacer.go memoryLimitHeapGoal); gomemsim's trace writes 0.
+  if (auto it = t.cols.find("heap_goal"); it != t.cols.end())
+    for (double& v : it->second)
+      if (v >= kNoHeapGoalAbove) v = 0;
   return t;
 }
 

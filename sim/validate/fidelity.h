@@ -51,6 +51,9 @@ struct Trace {
 };
 
 // Reads a trace.csv (gomemsim's or the driver's). Throws ValidateError(1) naming path:line.
+// heap_goal values of kNoHeapGoalAbove or more (Go's "no goal", ~2^63 B) read as 0, gomemsim's
+// way of writing no goal.
+inline constexpr double kNoHeapGoalAbove = 4611686018427387904.0;  // 2^62
 Trace traceFromCsv(const std::string& text, const std::string& path);
 Trace traceFromSim(const SimResult& r);
 

@@ -176,6 +176,19 @@ std::vector<std::string> driverEnv(const Scenario& s) {
           "GOMAXPROCS=" + std::to_string(s.runtime.gomaxprocs)};
 }
 
+DriverRun readRecordedRun(const std::string& dir) {
+  const fs::path d(dir);
+  std::error_code ec;
+  if (!fs::is_regular_file(d / "trace.csv", ec))
+    throw ValidateError(2, "--real " + dir + ": expected a recorded real run there (trace.csv, steps.csv, gctrace.log)");
+  DriverRun r;
+  r.traceCsv = readFile(d / "trace.csv");
+  r.stepsCsv = readFile(d / "steps.csv");
+  r.gctrace = readFile(d / "gctrace.log");
+  r.log = readFile(d / "driver.log");
+  return r;
+}
+
 DriverRun runDriver(const std::string& driver, const Scenario& s, const std::string& workDir, bool checkOnly) {
   const fs::path dir(workDir);
   fs::create_directories(dir);

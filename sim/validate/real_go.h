@@ -44,6 +44,11 @@ struct DriverRun {
   std::string traceCsv, stepsCsv, gctrace, log;  // files the driver wrote (empty if absent)
 };
 
+// A run recorded earlier: DIR/trace.csv (required), DIR/steps.csv, DIR/gctrace.log and
+// DIR/driver.log as the driver writes them (validate's real/ folder, tests/fidelity/<id>/run-<k>).
+// A missing trace.csv throws ValidateError(2).
+DriverRun readRecordedRun(const std::string& dir);
+
 // Runs `driver -scenario workDir/scenario.json -out workDir/real` (or -check). Refusals
 // (exit 2) throw ValidateError(2) with the driver's message; other failures ValidateError(1).
 DriverRun runDriver(const std::string& driver, const Scenario& s, const std::string& workDir, bool checkOnly);

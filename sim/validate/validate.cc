@@ -135,23 +135,31 @@ int runValidate(const ValidateOptions& o, std::ostream& out, std::ostream& err) 
   try {
     const Scenario s = loadWithOverrides(o);
     const std::vector<Tolerance> tol = parseTolerances(o.tolerances);
-    const std::string go = findGo(o.go);
-    if (go.empty()) {
+    char buf[256];
+    DriverRun real;
+    if (!o.realDir.empty()) {
+      real = readRecordedRun(o.realDir);
+      out << "gomemsim validate: " << s.name << ", against the real run recorded in " << o.realDir << "\n";
+    }
+    const std::string go = o.realDir.empty() ? findGo(o.go) : "";
+    if (o.realDir.empty() && go.empty()) {
       err << "gomemsim validate: go not found" << (o.go.empty() ? "" : " at " + o.go)
           << "; install golang-go or pass --go\n";
       return 1;
     }
-    const std::string driver = buildDriver(go, driverSourceDir(), o.cacheDir.empty() ? defaultCacheDir() : o.cacheDir);
+    const std::string driver =
+        o.realDir.empty() ? buildDriver(go, driverSourceDir(), o.cacheDir.empty() ? defaultCacheDir() : o.cacheDir) : "";
     WorkDir work;
-    runDriver(driver, s, work.path(), /*checkOnly=*/true);
+    if (o.realDir.empty()) runDriver(driver, s, work.path(), /*checkOnly=*/true);
 
     Simulation sim(s);
     const SimResult r = sim.run();
-    char buf[256];
-    std::snprintf(buf, sizeof buf, "gomemsim validate: %s, running on the real runtime (%s, at least %.0f s)...\n",
-                  s.name.c_str(), go.c_str(), plannedSeconds(s));
-    out << buf << std::flush;
-    const DriverRun real = runDriver(driver, s, work.path(), /*checkOnly=*/false);
+    if (o.realDir.empty()) {
+      std::snprintf(buf, sizeof buf, "gomemsim validate: %s, running on the real runtime (%s, at least %.0f s)...\n",
+                    s.name.c_str(), go.c_str(), plannedSeconds(s));
+      out << buf << std::flush;
+      real = runDriver(driver, s, work.path(), /*checkOnly=*/false);
+    }
 
     const Trace simTrace = traceFromSim(r);
     const Trace realTrace = traceFromCsv(real.traceCsv, "real/trace.csv");

@@ -11,6 +11,8 @@
 // run writes nothing): DIR/sim/{trace.csv,gctrace.log,summary.json}, DIR/real/{trace.csv,
 // gctrace.log,steps.csv,driver.log}, DIR/validate.csv (metric,stat,sim,real,rel_err) and
 // DIR/overlay.csv (gomemsim's sample times with both traces side by side).
+// With --real DIR the real side is a run recorded before (readRecordedRun) and no Go runs: the
+// caller vouches that it was recorded from the same scenario and overrides.
 // Exit status: 0 ok, 2 bad input or a scenario the driver refuses, 3 a --tolerance exceeded,
 // 1 internal error (no go toolchain, a failed build or run).
 #pragma once
@@ -34,6 +36,7 @@ struct ValidateOptions {
   std::string out = "out";         // --out DIR
   std::string tolerances;          // --tolerance METRIC[.STAT]=REL,...
   std::string cacheDir;            // where the driver is built (empty: defaultCacheDir())
+  std::string realDir;             // --real DIR: compare with a run recorded there, run no Go
   AlignMode align = AlignMode::Steps;
 };
 

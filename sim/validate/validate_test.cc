@@ -402,6 +402,13 @@ TEST(ValidateTrace, ReadsCsvWithEmptyCellsAndQuotes) {
   EXPECT_THROW(traceFromCsv("time_s,step,rss\n0,start,abc\n", "t.csv"), ValidateError);
 }
 
+TEST(ValidateTrace, GosNoGoalReadsAsGomemsimsZero) {
+  // GOGC=off, no limit: Go 1.19 reports 9223372036779078959 B, gomemsim writes 0.
+  const Trace t = traceFromCsv("time_s,step,heap_goal\n0,start,9223372036779078959\n1,idle,4194304\n", "t.csv");
+  EXPECT_EQ(t.cols.at("heap_goal")[0], 0);
+  EXPECT_EQ(t.cols.at("heap_goal")[1], 4194304);
+}
+
 // ---------------------------------------------------------------------------------------------
 // End to end on the real runtime (skipped without a go toolchain)
 
@@ -544,6 +551,31 @@ TEST(ValidateCli, MissingGoIsAnInternalError) {
                    &out, &err),
             2);
   EXPECT_TRUE(contains(err, "--tolerance")) << err;
+  fs::remove_all(dir);
+}
+
+TEST(ValidateCli, ComparesWithARecordedRealRunWithoutGo) {
+  // --real: tests/fidelity keeps real Go 1.19 runs of the fidelity set; no go is needed.
+  const std::string dir = fs::temp_directory_path() / "gomemsim-validate-cli-real";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string src(GOMEMSIM_SOURCE_DIR);
+  std::string out, err;
+  EXPECT_EQ(runCli({src + "/tools/fidelity/gc-then-idle.yaml", "--real", src + "/tests/fidelity/gc-then-idle/run-1",
+                    "--go", "/nonexistent/go", "--out", dir + "/out"},
+                   dir, &out, &err),
+            0)
+      << err;
+  EXPECT_TRUE(contains(out, "against the real run recorded in")) << out;
+  EXPECT_TRUE(contains(out, "drop:burst#1")) << out;
+  for (const char* f : {"validate.csv", "overlay.csv", "sim/trace.csv", "real/trace.csv", "real/steps.csv"})
+    EXPECT_TRUE(fs::exists(dir + "/out/" + f)) << f;
+  // A folder without a recorded run is bad input, and nothing is written.
+  EXPECT_EQ(runCli({src + "/tools/fidelity/gc-then-idle.yaml", "--real", dir + "/nothing", "--out", dir + "/out2"}, dir,
+                   &out, &err),
+            2);
+  EXPECT_TRUE(contains(err, "expected a recorded real run")) << err;
+  EXPECT_FALSE(fs::exists(dir + "/out2"));
   fs::remove_all(dir);
 }
 

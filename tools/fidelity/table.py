@@ -234,11 +234,16 @@ def build(args):
             events.append(f"{sid}: `{'`, `'.join(labels)}`")
 
     multi = any(r.split(" | ")[1] != "1" for r in spread_rows)
+    machine = (f"{meta.get('go_version', '?')} (Debian's golang-go) on {meta.get('nproc', '?')} CPUs "
+               f"({meta.get('model', '?')}, transparent huge pages {meta.get('thp', '?')})")
+    if meta.get("mode") == "recorded":
+        first = (f"Real runs recorded {meta.get('date', '?')} with {machine} (`tests/fidelity`); gomemsim "
+                 f"{meta.get('commit', '?')} compared with them by `tools/fidelity.sh --recorded`.")
+    else:
+        first = (f"Measured {meta.get('date', '?')} with {machine}, gomemsim {meta.get('commit', '?')}, by "
+                 "`tools/fidelity.sh`" + (" --ci" if meta.get("mode") == "ci" else "") + ".")
     lines = [
-        f"Measured {meta.get('date', '?')} with {meta.get('go_version', '?')} (Debian's golang-go) on "
-        f"{meta.get('nproc', '?')} CPUs ({meta.get('model', '?')}, transparent huge pages "
-        f"{meta.get('thp', '?')}), gomemsim {meta.get('commit', '?')}, by `tools/fidelity.sh`"
-        + (" --ci" if meta.get("mode") == "ci" else "") + ".",
+        first,
         "",
         "Each cell: gomemsim / real Go (relative error, gomemsim - real over real) and ✓ or ✗ against "
         "issue 4's target for Go 1.19: GC count within 10 %, peak and final RSS within 10 %, heap goal "

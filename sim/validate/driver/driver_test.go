@@ -111,26 +111,86 @@ func TestWheelChunksAreReused(t *testing.T) {
 	}
 }
 
-func TestPoolStoresSizesOnlyWhenTheyDiffer(t *testing.T) {
+// A pool holds 8 B per object whatever the sizes: chunks of 1020 pointers in the 8192 B size
+// class (gomemsim allocates the same chunks for its live sets: kRefChunkLen, kRefChunkBytes in
+// sim/engine/simulation.h), measured on the runtime's own HeapAlloc.
+func TestPoolHoldsEightBytesPerObject(t *testing.T) {
+	if sz := unsafe.Sizeof(chunk{}); sz != 8168 {
+		t.Fatalf("a chunk is %d B, want 8168 (1020 pointers and a count, the 8192 B size class)", sz)
+	}
+	var x [4]byte
+	o := unsafe.Pointer(&x[0])
+	const chunks = 100
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	p := new(pool)
+	for i := 0; i < chunks*chunkLen; i++ {
+		p.add(o, int64(16+i%100)) // sizes differ
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	grew := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	want := int64(chunks * 8192) // the slice of chunk pointers (~1 KiB) and the test's own noise aside
+	if grew < want-want/50 || grew > want+want/50 {
+		t.Fatalf("%d references of mixed sizes hold %d B of heap, want ~%d (8 B each)", chunks*chunkLen, grew, want)
+	}
+	if len(p.chunks) != chunks || !p.mixed || p.count != chunks*chunkLen {
+		t.Fatalf("chunks %d mixed %v count %d", len(p.chunks), p.mixed, p.count)
+	}
+	runtime.KeepAlive(p)
+}
+
+func TestPoolCountsBytesWithoutStoringSizes(t *testing.T) {
 	var p pool
 	var x [4]byte
 	o := unsafe.Pointer(&x[0])
 	for i := 0; i < chunkLen+5; i++ {
 		p.add(o, 64)
 	}
-	if p.mixed || p.chunks[0].size != nil || p.sizeOf(p.chunks[1], 4) != 64 {
-		t.Fatal("a uniform pool stores no sizes")
+	if p.mixed || p.uniform != 64 || len(p.chunks) != 2 {
+		t.Fatal("a pool of one size")
 	}
-	p.add(o, 1<<33) // mixed from here on, a big size in the map
+	p.add(o, 1<<33) // sizes of 4 GiB and more are counted too
 	p.add(o, 32)
-	if !p.mixed || p.sizeOf(p.chunks[0], 7) != 64 || p.sizeOf(p.chunks[1], 5) != 1<<33 || p.sizeOf(p.chunks[1], 6) != 32 {
-		t.Fatal("sizes after the pool became mixed")
+	if !p.mixed || p.count != chunkLen+7 || p.bytes != 64*(chunkLen+5)+1<<33+32 {
+		t.Fatalf("mixed %v count %d bytes %d", p.mixed, p.count, p.bytes)
 	}
-	if p.count != chunkLen+7 || p.bytes != 64*(chunkLen+5)+1<<33+32 {
-		t.Fatalf("count %d bytes %d", p.count, p.bytes)
-	}
-	if freed := p.dropFraction(1, nil); freed != 64*(chunkLen+5)+1<<33+32 || p.count != 0 {
+	if freed := p.dropFraction(1, nil); freed != 64*(chunkLen+5)+1<<33+32 || p.count != 0 || len(p.chunks) != 0 {
 		t.Fatalf("dropped %d", freed)
+	}
+	p.add(o, 16) // a pool dropped whole starts afresh: one size again
+	if p.mixed || p.uniform != 16 || len(p.chunks) != 1 {
+		t.Fatal("a pool dropped whole starts afresh")
+	}
+}
+
+// A fraction drop keeps the chunks (nils the dropped pointers); with mixed sizes the dropped
+// objects count at the pool's mean size.
+func TestDropFractionOfMixedSizesKeepsChunksAndCountsTheMean(t *testing.T) {
+	var p pool
+	var x [4]byte
+	for i := 0; i < 3000; i++ {
+		p.add(unsafe.Pointer(&x[0]), int64(10+20*(i%2))) // 10 and 30 B: 60000 B
+	}
+	freed := p.dropFraction(0.25, rand.New(rand.NewSource(1)))
+	if freed != 15000 || p.count != 2250 || p.bytes != 45000 {
+		t.Fatalf("freed %d, count %d, bytes %d", freed, p.count, p.bytes)
+	}
+	held := 0
+	for _, c := range p.chunks {
+		for i := 0; i < c.n; i++ {
+			if c.ptr[i] != nil {
+				held++
+			}
+		}
+	}
+	if len(p.chunks) != 3 || held != 2250 {
+		t.Fatalf("chunks %d, pointers held %d, want 3, 2250", len(p.chunks), held)
+	}
+	p.add(unsafe.Pointer(&x[0]), 10) // appended after the last slot, as gomemsim counts it
+	if len(p.chunks) != 3 || p.chunks[2].n != 3000-2*chunkLen+1 {
+		t.Fatalf("after the drop a new object goes to the end of the last chunk")
 	}
 }
 

@@ -13,7 +13,10 @@ package main
 //                       object of its average size is sampled at MemProfileRate
 //                       (runtime/pprof/protomem.go scaleHeapSample)
 //   reachable           the bytes of the objects this program still references (requested
-//                       sizes; the runtime rounds them up to a size class)
+//                       sizes; the runtime rounds them up to a size class); after a fraction
+//                       drop of a set whose sizes differ, the dropped objects count at the set's
+//                       mean size (workload.go dropFraction: the pools keep no sizes). The
+//                       references themselves are not counted.
 //   lazy_free           LazyFree of /proc/self/smaps_rollup, read at most once a second (reading
 //                       it costs ~20 us per resident MiB); empty in the other rows
 //   rss_minus_lazyfree  rss - lazy_free, in the rows that have lazy_free

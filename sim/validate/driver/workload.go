@@ -14,9 +14,11 @@ package main
 //     growing a pool never copies it;
 //   - a wheel of 1 ms buckets for timed lifetimes (ring of 16384 ms, later deaths in a map);
 //   - growables: the slices that append steps grow with the real append/growslice.
-// The reference structures themselves are heap memory gomemsim does not model: 8 B per pooled
-// object (12 B with its size when a pool's objects differ in size), 8 B per object in the wheel plus at most one partly filled 256 B
-// chunk per 1 ms bucket (tests/fidelity/README.md has the measured figures).
+// The reference structures themselves are heap memory: 8 B per pooled object, which gomemsim
+// allocates too for its named live sets (sim/engine/simulation.h: the same 1020-pointer chunks);
+// what gomemsim does not model is the anonymous pool (lifetime "forever" without a set) and the
+// wheel: 8 B per object plus at most one partly filled 256 B chunk per 1 ms bucket
+// (tests/fidelity/README.md has the measured figures).
 
 import (
 	"math"
@@ -130,74 +132,40 @@ func newLifetimeDrawer(l *LifetimeDist) lifetimeDrawer {
 // ---------------------------------------------------------------------------------------------
 // Pools
 
-// 1020 references make an 8176 B chunk (the 8192 B size class), their sizes a 4080 B array
-// (the 4096 B class).
+// 1020 references and their count make an 8168 B chunk (the 8192 B size class).
 const chunkLen = 1020
 
-// A chunk holds references and, once the pool's objects differ in size, their sizes (a size of
-// 4 GiB or more is kept in pool.big). While every object has the same size the sizes are not
-// stored, so a pool costs 8 B per reference, what any program holding its objects pays.
+// A chunk holds references only, so a pool costs 8 B per object, what any program holding its
+// objects pays. The objects' sizes are not stored (they only feed the trace's reachable
+// column): the pool keeps their sum, and a fraction drop of a pool whose sizes differ counts
+// the dropped objects at the pool's mean size (dropFraction).
 type chunk struct {
-	ptr  [chunkLen]unsafe.Pointer
-	size *[chunkLen]uint32 // nil while the pool is uniform
-	n    int
+	ptr [chunkLen]unsafe.Pointer
+	n   int
 }
 
 type pool struct {
 	chunks  []*chunk
-	big     map[unsafe.Pointer]int64
 	uniform int64 // the size of every object added, while !mixed
-	mixed   bool  // sizes differ (or one is 4 GiB or more): each chunk stores them
+	mixed   bool  // sizes differ
 	count   int64 // references held (non-nil entries)
-	bytes   int64
+	bytes   int64 // their requested sizes (see dropFraction)
 }
 
 func (p *pool) add(o unsafe.Pointer, size int64) {
-	if len(p.chunks) == 0 && !p.mixed {
+	if len(p.chunks) == 0 { // the first object since the pool was made or dropped whole
 		p.uniform = size
-	}
-	if !p.mixed && (size != p.uniform || size >= math.MaxUint32) {
+	} else if size != p.uniform {
 		p.mixed = true
-		for _, c := range p.chunks { // uniform so far, and below 4 GiB
-			c.size = new([chunkLen]uint32)
-			for i := 0; i < c.n; i++ {
-				c.size[i] = uint32(p.uniform)
-			}
-		}
 	}
 	if len(p.chunks) == 0 || p.chunks[len(p.chunks)-1].n == chunkLen {
-		c := new(chunk)
-		if p.mixed {
-			c.size = new([chunkLen]uint32)
-		}
-		p.chunks = append(p.chunks, c)
+		p.chunks = append(p.chunks, new(chunk))
 	}
 	c := p.chunks[len(p.chunks)-1]
 	c.ptr[c.n] = o
-	if c.size != nil {
-		if size >= math.MaxUint32 {
-			if p.big == nil {
-				p.big = map[unsafe.Pointer]int64{}
-			}
-			p.big[o] = size
-			c.size[c.n] = math.MaxUint32
-		} else {
-			c.size[c.n] = uint32(size)
-		}
-	}
 	c.n++
 	p.count++
 	p.bytes += size
-}
-
-func (p *pool) sizeOf(c *chunk, i int) int64 {
-	if c.size == nil {
-		return p.uniform
-	}
-	if c.size[i] == math.MaxUint32 {
-		return p.big[c.ptr[i]]
-	}
-	return int64(c.size[i])
 }
 
 // dropAll forgets every reference; returns the bytes they held.
@@ -208,14 +176,19 @@ func (p *pool) dropAll() int64 {
 }
 
 // dropFraction forgets round(f x count) references chosen uniformly (selection sampling,
-// Knuth's algorithm S, as gomemsim's MHeap::retag does); returns their bytes.
+// Knuth's algorithm S, as gomemsim's MHeap::retag does) and keeps the chunks (the emptied
+// slots are not reused, as gomemsim keeps the set's chunks); returns their bytes: exact while
+// the pool's objects have one size, else the dropped count at the pool's mean size (an
+// unbiased estimate of a uniform sample's bytes).
 func (p *pool) dropFraction(f float64, r *rand.Rand) int64 {
 	if f >= 1 {
 		return p.dropAll()
 	}
-	need := int64(math.Round(f * float64(p.count)))
-	remaining := p.count
-	var freed int64
+	if p.count == 0 {
+		return 0
+	}
+	dropped := int64(math.Round(f * float64(p.count)))
+	need, remaining := dropped, p.count
 	for _, c := range p.chunks {
 		for i := 0; i < c.n && need > 0; i++ {
 			if c.ptr[i] == nil {
@@ -227,16 +200,15 @@ func (p *pool) dropFraction(f float64, r *rand.Rand) int64 {
 				continue
 			}
 			need--
-			size := p.sizeOf(c, i)
-			freed += size
-			p.bytes -= size
-			p.count--
-			if c.size != nil && c.size[i] == math.MaxUint32 {
-				delete(p.big, c.ptr[i])
-			}
 			c.ptr[i] = nil
 		}
 	}
+	freed := dropped * p.uniform
+	if p.mixed {
+		freed = int64(math.Round(float64(p.bytes) * float64(dropped) / float64(p.count)))
+	}
+	p.bytes -= freed
+	p.count -= dropped
 	return freed
 }
 
