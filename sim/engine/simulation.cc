@@ -143,6 +143,16 @@ void Simulation::dropRefs(SetRefs& r, DeathTick now) {
 }
 
 namespace {
+// The program's page faults since a mark (mutator cost model, workload.h).
+struct FaultMark {
+  int64_t pages, huge;
+  explicit FaultMark(const Runtime& rt) : pages(rt.pageFaults()), huge(rt.hugePageFaults()) {}
+  double costNsSince(const Runtime& rt) const {
+    return static_cast<double>(rt.pageFaults() - pages) * kPageFaultNs +
+           static_cast<double>(rt.hugePageFaults() - huge) * kHugePageFaultNs;
+  }
+};
+
 // Bytes of an object of `size` the program writes (touch = fraction written).
 Bytes touched(Bytes size, double touch) {
   if (touch >= 1.0) return size;
@@ -194,7 +204,11 @@ void Simulation::runAlloc(const RunStep& r) {
   }
   double objectsPerSec = 0;
   for (const auto& a : r.alloc) objectsPerSec += a.bytes_per_second / meanSize(a.size);
-  const double mutatorCpus = std::min<double>(static_cast<double>(sc_.runtime.gomaxprocs), objectsPerSec * kAllocNs * 1e-9);
+  // The program's CPU while its streams run: allocating and writing what it allocates.
+  double writesPerSec = 0;
+  for (const auto& a : r.alloc) writesPerSec += a.bytes_per_second * std::min(1.0, a.touch);
+  const double mutatorCpus = std::min<double>(static_cast<double>(sc_.runtime.gomaxprocs),
+                                              (objectsPerSec * kAllocNs + writesPerSec * kMemclrNsPerByte) * 1e-9);
   const SimTime start = rt_.now();
   const SimTime end = start + r.duration;
   // The streams' draws depend only on the seed: a second thread makes them ahead (draws.h).
@@ -235,7 +249,7 @@ void Simulation::growLiveSet(const LiveSetStep& l) {
   int64_t done = 0;
   while (done < l.grow_to.v) {
     double costNs = 0;
-    const Bytes rssBefore = rt_.osResident();
+    const FaultMark faults(rt_);
     while (done < l.grow_to.v && costNs < kQuantumNs) {
       const Bytes size = sizes.draw(rng_);
       const Bytes touch = touched(size, l.touch);
@@ -245,8 +259,7 @@ void Simulation::growLiveSet(const LiveSetStep& l) {
       done += size.v;
       costNs += kAllocNs + static_cast<double>(touch.v) * kMemclrNsPerByte;
     }
-    const Bytes faulted = rt_.osResident() - rssBefore;
-    costNs += static_cast<double>(std::max<int64_t>(0, faulted.v) / kOsPageSize) * kPageFaultNs;
+    costNs += faults.costNsSince(rt_);
     advance(rt_.now() + Duration(static_cast<int64_t>(costNs)), 1);
   }
 }
@@ -266,12 +279,10 @@ void Simulation::append(const AppendStep& a) {
       // s = append(s, make([]T, add)...): growslice, copy the old elements, clear the rest.
       const int64_t newCap = roundedCap(growslice_(sl.cap, newLen), a.elem, classes);
       const Bytes capmem(newCap * a.elem.v);
-      const Bytes rssBefore = rt_.osResident();
+      const FaultMark faults(rt_);
       const ObjectRef fresh = rt_.malloc(0, capmem, a.pointers, tag, capmem, bit->second);
-      const Bytes faulted = rt_.osResident() - rssBefore;
       costNs += static_cast<double>(sl.len * a.elem.v) * kMemmoveNsPerByte +
-                static_cast<double>((newCap - sl.len) * a.elem.v) * kMemclrNsPerByte +
-                static_cast<double>(std::max<int64_t>(0, faulted.v) / kOsPageSize) * kPageFaultNs;
+                static_cast<double>((newCap - sl.len) * a.elem.v) * kMemclrNsPerByte + faults.costNsSince(rt_);
       if (sl.hasObject) rt_.setDeath(sl.ref, deathTickFor(rt_.now(), Duration(0)));  // old array is garbage
       sl.ref = fresh;
       sl.hasObject = true;

@@ -102,13 +102,16 @@ void OsMemory::touchRange(int64_t first, int64_t n) {
       if (hugeEligible(r)) {
         st = kHuge;
         ++hugeRegions_;
+        ++hugePageFaults_;
         residentPages_ += resident_.setRange(r * kOsPagesPerHugePage, kOsPagesPerHugePage);
       } else {
         st = kPteTable;
       }
     }
   }
-  residentPages_ += resident_.setRange(first, n);
+  const int64_t faulted = resident_.setRange(first, n);
+  residentPages_ += faulted;
+  pageFaults_ += faulted;
   if (lazyFreePages_ != 0) lazyFreePages_ -= lazy_.clearRange(first, n);
 }
 

@@ -130,6 +130,7 @@ class OsMemory {
         } else {
           resident_.set(first);
           ++residentPages_;
+          ++pageFaults_;
         }
       } else if (lazyFreePages_ != 0 && lazy_.get(first)) {
         lazy_.clear(first);
@@ -147,6 +148,10 @@ class OsMemory {
   Bytes reclaimLazyFree(Bytes want);
 
   Bytes resident() const { return Bytes(residentPages_ * kOsPageSize); }  // incl. LazyFree
+  // Page faults so far: 4 KiB pages faulted in one by one, and huge pages (a whole 2 MiB
+  // region at the first touch). The program pays for them (workload.h mutator cost model).
+  int64_t pageFaults() const { return pageFaults_; }
+  int64_t hugePageFaults() const { return hugePageFaults_; }
   Bytes lazyFree() const { return Bytes(lazyFreePages_ * kOsPageSize); }
   // smaps AnonHugePages: bytes mapped by huge pages.
   Bytes anonHugePages() const { return Bytes(hugeRegions_ * kHugePageSize); }
@@ -175,6 +180,8 @@ class OsMemory {
   std::vector<uint8_t> regionState_;   // per 2 MiB region, only with thp != never
   std::vector<uint8_t> regionAdvice_;
   int64_t hugeRegions_ = 0;
+  int64_t pageFaults_ = 0;
+  int64_t hugePageFaults_ = 0;
 };
 
 }  // namespace gomemsim

@@ -149,6 +149,9 @@ class Runtime : private MHeapHooks {
   MemSnapshot snapshot();
   // Resident bytes of the heap's address space (cheap; snapshot() gives the full breakdown).
   Bytes osResident() const { return os_.resident(); }
+  // Page faults the program has taken so far (4 KiB pages, huge pages): its own cost.
+  int64_t pageFaults() const { return os_.pageFaults(); }
+  int64_t hugePageFaults() const { return os_.hugePageFaults(); }
   // The process's RSS as the kernel charges it: heap pages (LazyFree included), stacks,
   // runtime metadata, the binary.
   Bytes processRss() const;

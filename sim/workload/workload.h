@@ -77,12 +77,25 @@ GrowsliceRule growsliceForVersion(const std::string& goVersion);
 // The capacity after roundupsize(newcap * elem) / elem.
 int64_t roundedCap(int64_t newcap, Bytes elem, const SizeClassTable& classes);
 
-// Mutator cost model (calibrated against ../shared/realgo/seed_example: 6.6 GB allocated and
-// written by append in ~10.4 s on this machine kind): one page fault per 4 KiB page written
-// for the first time, memmove and memclr bandwidth, and a fixed cost per allocation.
-inline constexpr double kPageFaultNs = 3000;
+// Mutator cost model: the program's own CPU time for allocating and writing memory, which sets
+// how fast "as fast as possible" phases run (and, for paced streams, how busy the program keeps
+// its Ps). Calibrated on the real-Go driver's runs (tests/fidelity, steps.csv):
+//   kAllocNs, kPageFaultNs  live sets built as fast as possible: 300 MB of 64 B objects in
+//     0.272 s (fragmentation run-1) and of 256 B objects in 0.171 s (mark-noscan run-1), i.e.
+//     27 ns per object and 0.85 us per 4 KiB page faulted in, with writing at kMemclrNsPerByte;
+//   kHugePageFaultNs  a 2 MiB transparent huge page faulted in at once: seed-1gb's append phase
+//     takes 8.0-8.7 s on the real runtime (run-1..3, steps.csv), its big buffers being
+//     huge-page backed (Go 1.19 sysUsed advice), with copying and clearing far too fast to
+//     explain it. On this VM a huge-page fault often lands on guest memory the hypervisor has
+//     not backed yet: a C program's first memset of 512 MiB of MADV_HUGEPAGE memory took
+//     1184 ms (2.3 ns/B), the same again in a warm guest 35 ms. 2.7 ms per huge page fits the
+//     seed; a machine without that effect zeroes a huge page in ~0.1-0.2 ms (not modelled);
+//   kMemmoveNsPerByte, kMemclrNsPerByte  growslice's copy and the clearing of new elements
+//     (../shared/realgo/seed_example).
+inline constexpr double kPageFaultNs = 850;
+inline constexpr double kHugePageFaultNs = 2700000;
 inline constexpr double kMemmoveNsPerByte = 0.5;
 inline constexpr double kMemclrNsPerByte = 0.25;
-inline constexpr double kAllocNs = 250;
+inline constexpr double kAllocNs = 27;
 
 }  // namespace gomemsim
