@@ -96,8 +96,8 @@ struct ReleaseWork {
 //                      (>= 1 ms of work each, in 2 MiB calls over 4 KiB-page memory) release 11
 //                      and 14 MiB (trace.csv heap_released), ~12.5 MiB per ms; its wind-up burst
 //                      ~360 MiB in ~27 such batches
-//   kZapNsPerHugePage  seed-1gb run-1: debug.FreeOSMemory releases ~4 GiB of huge-page-backed
-//                      slices in 19 ms (steps.csv), ~9.3 us per 2 MiB huge page
+//   kZapNsPerHugePage  seed-1gb run-1..6: debug.FreeOSMemory releases ~4 GiB of huge-page-backed
+//                      slices in 18-19 ms (steps.csv), ~9.3 us per 2 MiB huge page
 //   kSplitHugePageNs   not measured by the set: taken as one huge-page zap
 inline constexpr double kMadviseCallNs = 1000;
 inline constexpr double kZapNsPerOsPage = 310;

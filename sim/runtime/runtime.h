@@ -254,9 +254,10 @@ class Runtime : private MHeapHooks {
 //   kMarkNsPerObject: finding, marking and queueing one reached object, all in: steady-service
 //     run-1 spends 18.3 ms of mark CPU per cycle (gctrace, cycles 6-30) on ~730 k live objects
 //     of 32 B-1 KiB while the program allocates 100 MB/s. (A blocked program's forced GC marks
-//     faster, ~9.4 ns per 256 B object: tests/fidelity/mark-calibration; not modelled.)
+//     faster, ~9.4 ns per 256 B object: tests/fidelity/mark-noscan; not modelled.)
 //   kScanNsPerByte: scanning pointer-bearing memory, ~2 ns per 8-byte word: 300 MB of 256 B
-//     objects with pointers cost 74 ms more mark CPU than without (mark-calibration).
+//     objects with pointers cost ~70-74 ms more mark CPU than without (tests/fidelity/mark-pointers
+//     against mark-noscan).
 //   kRefBytesPerObject: every reached object is held by a pointer somewhere in the program
 //     (the driver's chunks or lifetime wheel, a real program's fields): 8 B of scan work each,
 //     which Go's pacer also counts as scannable heap (heapScan).

@@ -97,8 +97,9 @@ class ScavengerPolicy {
   // then track free times).
   virtual bool needsFreeTimes() const { return false; }
   virtual void paced(const ScavengerPacing& p) = 0;
-  // Sweeping finished at `now`; sysmon, which wakes a readied worker, next looks sysmonDelay
-  // later (the runtime knows whether the program is running: Runtime::sysmonDelay).
+  // Sweeping has finished and sysmon, which wakes a readied worker, has just looked (`now`):
+  // the worker runs sysmonDelay later, 0 if the program is running, else when sysmon's sleep
+  // until the program's next timer ends (Runtime::readyScavenger and advanceTo).
   virtual void sweepDone(SimTime now, Duration sysmonDelay) = 0;
   virtual ScavengeRequest eager(const SpanAllocation& a, const ScavengerView& v,
                                 std::optional<Bytes> memoryLimit) = 0;
