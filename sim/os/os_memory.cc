@@ -205,10 +205,14 @@ Bytes OsMemory::residentInFreePages(const Bitmap& pagesInUse) const {
   static_assert(kOsPagesPerPage == 2, "one runtime page is two OS pages");
   int64_t count = 0;
   for (int64_t w = 0; w < resident_.numWords(); ++w) {
+    const uint64_t resident = resident_.word(w);
+    if (resident == 0) continue;  // nothing resident here (released or never touched)
     const int64_t inUseWord = w >> 1;  // 64 OS pages = 32 runtime pages = half a word
-    const uint64_t inUse =
-        inUseWord < pagesInUse.numWords() ? pagesInUse.word(inUseWord) >> ((w & 1) * 32) : 0;
-    count += popcount64(resident_.word(w) & ~lazy_.word(w) & ~doubleBits(inUse));
+    const uint32_t inUse = inUseWord < pagesInUse.numWords()
+                               ? static_cast<uint32_t>(pagesInUse.word(inUseWord) >> ((w & 1) * 32))
+                               : 0;
+    if (inUse == 0xFFFFFFFFu) continue;  // every page in use
+    count += popcount64(resident & ~lazy_.word(w) & ~doubleBits(inUse));
   }
   return Bytes(count * kOsPageSize);
 }
