@@ -31,7 +31,9 @@ void Ledger::unschedule(DeathTick death, const HeapAmount& a) {
 void Ledger::moved(DeathTick from, DeathTick to, const HeapAmount& a) {
   if (from == to) return;
   if (isTimed(from)) unschedule(from, a);
+  else held_ -= a;
   if (isTimed(to)) schedule(to, a);
+  else held_ += a;
 }
 
 void Ledger::pullFromFar() {

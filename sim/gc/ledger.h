@@ -54,6 +54,7 @@ class Ledger {
   void allocated(DeathTick death, const HeapAmount& a) {
     allocated_ += a;
     if (isTimed(death)) schedule(death, a);
+    else held_ += a;
   }
   // n objects of the same amount, with these deaths. The ring's cursor is held in locals
   // while the ring is written.
@@ -62,9 +63,13 @@ class Ledger {
     const int64_t processed = processed_;
     HeapAmount* ring = ring_.data();
     int64_t ringObjects = 0;
+    int64_t held = 0;
     for (int j = 0; j < n; ++j) {
       const DeathTick d = deaths[j];
-      if (!isTimed(d)) continue;
+      if (!isTimed(d)) {
+        ++held;
+        continue;
+      }
       const int64_t ahead = static_cast<int64_t>(d) - processed;
       if (ahead > 0 && ahead <= kRingSize) {
         ring[d & (kRingSize - 1)] += each;
@@ -74,6 +79,7 @@ class Ledger {
       }
     }
     ringObjects_ += ringObjects;
+    if (held != 0) held_ += HeapAmount{each.bytes * held, each.objects * held, each.scanBytes * held};
   }
   // An object's death moves (a drop turns a tag into a time; a tiny block gets a later death).
   void moved(DeathTick from, DeathTick to, const HeapAmount& a);
@@ -81,6 +87,9 @@ class Ledger {
   // `tick` must not go backwards.
   HeapAmount reachableAt(DeathTick tick);
   const HeapAmount& totalAllocated() const { return allocated_; }
+  // What is held by a tag (a live set, a slice, forever) rather than timed: reachable until a
+  // drop moves it to a time. The rest of what reachableAt returns is timed.
+  const HeapAmount& held() const { return held_; }
 
  private:
   static constexpr int64_t kRingBits = 14;
@@ -99,6 +108,7 @@ class Ledger {
   void unschedule(DeathTick death, const HeapAmount& a);
   void pullFromFar();
   HeapAmount allocated_;
+  HeapAmount held_;
   HeapAmount dead_;
   int64_t processed_ = -1;   // ticks <= processed_ have been counted dead
   int64_t ringObjects_ = 0;    // objects scheduled in the ring

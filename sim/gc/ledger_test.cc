@@ -30,6 +30,24 @@ TEST(Ledger, ReachableFallsAsDeathsPass) {
   EXPECT_EQ(l.reachableAt(120).objects, 1);
 }
 
+TEST(Ledger, HeldCountsTaggedObjectsUntilADropMovesThem) {
+  Ledger l;
+  l.allocated(5, obj(100));
+  l.allocated(kForever, obj(1000));
+  l.allocated(kTagBase + 3, obj(50));
+  const DeathTick deaths[] = {9, kTagBase + 3, kTagBase + 3, 12};
+  l.allocatedBatch(deaths, 4, obj(8));
+  EXPECT_EQ(l.held().bytes, 1000 + 50 + 16);
+  EXPECT_EQ(l.held().objects, 4);
+  // A drop moves a tagged object to a time: it is timed from then on.
+  l.moved(kTagBase + 3, 20, obj(50));
+  EXPECT_EQ(l.held().bytes, 1016);
+  EXPECT_EQ(l.held().objects, 3);
+  // Held objects are part of what is reachable; the rest of it is timed.
+  const HeapAmount r = l.reachableAt(10);
+  EXPECT_EQ(r.objects - l.held().objects, 2) << "the object dying at 12 and the one moved to 20";
+}
+
 TEST(Ledger, FarDeathsAndLongJumps) {
   Ledger l;
   l.allocated(3'000'000, obj(7));   // beyond the ring

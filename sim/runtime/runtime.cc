@@ -250,7 +250,10 @@ void Runtime::startCycle(bool forced) {
   mark_.goal = pacer_->heapGoal(limitInputs());
   const HeapAmount& r = mark_.reachableAtStart;
   const double stackScan = static_cast<double>(kRuntimeStackBytes + goroutines_ * stackSize_.v);
-  mark_.workTotalNs = static_cast<double>(r.objects) * kMarkNsPerObject +
+  // Held objects (live sets, forever) are reached in allocation order, timed ones scattered.
+  const int64_t inOrder = std::min(r.objects, ledger_.held().objects);
+  mark_.workTotalNs = static_cast<double>(inOrder) * kMarkNsInOrder +
+                      static_cast<double>(r.objects - inOrder) * kMarkNsScattered +
                       (static_cast<double>(r.scanBytes + r.objects * kRefBytesPerObject) + stackScan) * kScanNsPerByte;
   mark_.workLeftNs = mark_.workTotalNs;
   mark_.lastHeapLiveSeen = heap_->heapLive().v;

@@ -251,17 +251,21 @@ class Runtime : private MHeapHooks {
 
 // Mark cost model (Go 1.19 mgcmark.go: greyobject per reached object, scanobject per scanned
 // word), calibrated on the real-Go driver's runs (tests/fidelity/README.md, "free constants"):
-//   kMarkNsPerObject: finding, marking and queueing one reached object, all in: steady-service
-//     run-1 spends 18.3 ms of mark CPU per cycle (gctrace, cycles 6-30) on ~730 k live objects
-//     of 32 B-1 KiB while the program allocates 100 MB/s. (A blocked program's forced GC marks
-//     faster, ~9.4 ns per 256 B object: tests/fidelity/mark-noscan; not modelled.)
+//   kMarkNsInOrder, kMarkNsScattered: finding, marking and queueing one reached object. Objects
+//     held by a live set (or forever) are reached through their holder in allocation order, so
+//     memory is read sequentially: fragmentation/run-1's growth cycles (~3.1 M objects of 64 B,
+//     33 ms of mark CPU) and mark-noscan's forced GCs (1.17 M of 256 B, 10-12 ms) spend 9-11 ns
+//     per object all in. Timed objects die in their own order and are reached scattered over the
+//     heap: steady-service/run-1 spends 18.2 ms per cycle (gctrace, cycles 6-30) on ~580 k cache
+//     objects and ~145 k short-lived ones, ~80 ns each for the latter (a cache miss).
 //   kScanNsPerByte: scanning pointer-bearing memory, ~2 ns per 8-byte word: 300 MB of 256 B
 //     objects with pointers cost ~70-74 ms more mark CPU than without (tests/fidelity/mark-pointers
 //     against mark-noscan).
 //   kRefBytesPerObject: every reached object is held by a pointer somewhere in the program
 //     (the driver's chunks or lifetime wheel, a real program's fields): 8 B of scan work each,
 //     which Go's pacer also counts as scannable heap (heapScan).
-inline constexpr double kMarkNsPerObject = 22;
+inline constexpr double kMarkNsInOrder = 9;
+inline constexpr double kMarkNsScattered = 79;
 inline constexpr double kScanNsPerByte = 0.25;
 inline constexpr int64_t kRefBytesPerObject = 8;
 // sysmon (Go 1.14+ proc.go): while the program runs it polls every 20 us to 10 ms (the delay

@@ -304,5 +304,24 @@ TEST(RuntimeModel, FreeOsMemoryTakesTheKernelsTimeForWhatItReleases) {
   EXPECT_GT(smallNs, 3 * largeNs);
 }
 
+TEST(RuntimeModel, HeldObjectsMarkInOrderTimedOnesScattered) {
+  // The mark's cost per object: kMarkNsInOrder for objects a live set holds (reached in
+  // allocation order), kMarkNsScattered for timed ones; a forced GC marks with every P.
+  auto markTime = [](DeathTick death) {
+    Runtime rt(RuntimeConfig{});
+    for (int i = 0; i < 100000; ++i) rt.malloc(0, Bytes(64), false, death, Bytes(64), 0);
+    rt.advanceTo(SimTime(Seconds(1).v), 0);
+    const int64_t gcs = rt.snapshot().numGc;
+    const SimTime t0 = rt.now();
+    rt.gc();
+    EXPECT_EQ(rt.snapshot().numGc, gcs + 1);
+    return static_cast<double>((rt.now() - t0).v);
+  };
+  const double held = markTime(kForever);
+  const double timed = markTime(deathTickFor(SimTime(0), Seconds(3600)));
+  const double perObjectGap = (kMarkNsScattered - kMarkNsInOrder) * 100000 / 2;  // 2 Ps
+  EXPECT_NEAR(timed - held, perObjectGap, 0.05 * perObjectGap);
+}
+
 }  // namespace
 }  // namespace gomemsim
