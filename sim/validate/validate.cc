@@ -136,25 +136,25 @@ int runValidate(const ValidateOptions& o, std::ostream& out, std::ostream& err) 
     const Scenario s = loadWithOverrides(o);
     const std::vector<Tolerance> tol = parseTolerances(o.tolerances);
     char buf[256];
+    // The real side: a run recorded before (--real), or the driver on the installed Go, checked
+    // for refusals before gomemsim simulates and run after it.
     DriverRun real;
+    SimResult r;
     if (!o.realDir.empty()) {
       real = readRecordedRun(o.realDir);
       out << "gomemsim validate: " << s.name << ", against the real run recorded in " << o.realDir << "\n";
-    }
-    const std::string go = o.realDir.empty() ? findGo(o.go) : "";
-    if (o.realDir.empty() && go.empty()) {
-      err << "gomemsim validate: go not found" << (o.go.empty() ? "" : " at " + o.go)
-          << "; install golang-go or pass --go\n";
-      return 1;
-    }
-    const std::string driver =
-        o.realDir.empty() ? buildDriver(go, driverSourceDir(), o.cacheDir.empty() ? defaultCacheDir() : o.cacheDir) : "";
-    WorkDir work;
-    if (o.realDir.empty()) runDriver(driver, s, work.path(), /*checkOnly=*/true);
-
-    Simulation sim(s);
-    const SimResult r = sim.run();
-    if (o.realDir.empty()) {
+      r = Simulation(s).run();
+    } else {
+      const std::string go = findGo(o.go);
+      if (go.empty()) {
+        err << "gomemsim validate: go not found" << (o.go.empty() ? "" : " at " + o.go)
+            << "; install golang-go or pass --go\n";
+        return 1;
+      }
+      const std::string driver = buildDriver(go, driverSourceDir(), o.cacheDir.empty() ? defaultCacheDir() : o.cacheDir);
+      WorkDir work;
+      runDriver(driver, s, work.path(), /*checkOnly=*/true);
+      r = Simulation(s).run();
       std::snprintf(buf, sizeof buf, "gomemsim validate: %s, running on the real runtime (%s, at least %.0f s)...\n",
                     s.name.c_str(), go.c_str(), plannedSeconds(s));
       out << buf << std::flush;
