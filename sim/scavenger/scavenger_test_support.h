@@ -5,6 +5,10 @@
 
 #include <functional>
 #include <optional>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
 
 #include "pagealloc/page_alloc.h"
 #include "scavenger/scavenger.h"
@@ -38,6 +42,25 @@ inline ScavengerView view(int64_t retained, int64_t heapFree, int64_t mappedRead
 inline int64_t eagerBytes(ScavengerPolicy& s, Bytes growth, Bytes scav, const ScavengerView& v,
                           std::optional<Bytes> limit) {
   return s.eager(SpanAllocation{growth, scav, Bytes(0), Bytes(kPageSize)}, v, limit).bytes.v;
+}
+
+// The Go 1.19-1.21 memory-limit goal bug (golang/go#62449) in `policy` for each Go version:
+// limit x (100 - 5) until Go 1.21, limit x (1 - 5/100) from Go 1.22. With a 100 MiB limit and
+// 96 MiB mapped, the fixed goal (95 MiB) is 1 MiB short; the buggy one turns the goal off
+// (gcPaceScavenger: mappedReady <= memoryLimitGoal), so the worker is never woken.
+inline void expectMemoryLimitGoalBugFollowsTheGoVersion(const std::string& policy,
+                                                        const std::vector<std::string>& goVersions) {
+  for (const std::string& go : goVersions) {
+    SCOPED_TRACE(go);
+    auto s = makeScavenger(policy, {}, go);
+    s->paced(pacing(4 * kMiB, 0, 0, 0, Bytes(100 * kMiB), 96 * kMiB));
+    s->sweepDone(SimTime(0), kTestSysmonDelay);
+    const bool fixed = go == "1.22";
+    ASSERT_EQ(s->nextWake().has_value(), fixed);
+    if (fixed) {
+      EXPECT_EQ(s->runBatch(*s->nextWake(), view(96 * kMiB, 50 * kMiB, 96 * kMiB)).bytes.v, kMiB);
+    }
+  }
 }
 
 // A page heap with a clock: pages are allocated and freed by hand, and a policy's requests
