@@ -4,17 +4,21 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "cli/cli_test_support.h"
 #include "engine/simulation.h"
 #include "observe/outputs.h"
 #include "scenario/scenario.h"
 
 namespace gomemsim {
 namespace {
+
+using cli_testing::CmdResult;
+using cli_testing::readFile;
+using cli_testing::sh;
 
 const std::string kRoot = GOMEMSIM_SOURCE_DIR;
 
@@ -556,29 +560,6 @@ TEST(Thp, AlwaysInflatesASparseHeapAndGo119AdvisesLargeSpans) {
 }
 
 // --- the command line ---
-
-struct CmdResult {
-  int status;
-  std::string out;
-};
-
-CmdResult sh(const std::string& cmd) {
-  CmdResult r{0, ""};
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
-
-std::string readFile(const std::string& p) {
-  std::ifstream f(p);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 TEST(Cli, RunWritesByteIdenticalOutputsForTheSameSeed) {
   const std::string dir = ::testing::TempDir() + "/gomemsim-cli";

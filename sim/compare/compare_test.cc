@@ -2,18 +2,20 @@
 
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
-
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <tuple>
 
+#include "cli/cli_test_support.h"
 #include "observe/outputs.h"
 
 namespace gomemsim {
 namespace {
+
+using cli_testing::CmdResult;
+using cli_testing::readFile;
+using cli_testing::sh;
 
 // A 200 MB live set built in 2 s over short-lived garbage, dropped, then 3 minutes idle: the
 // forced GC two minutes after the last cycle frees the set and the scavenger returns it.
@@ -39,13 +41,6 @@ std::string tempDir(const std::string& name) {
 }
 
 Scenario smallScenario() { return parseScenario(kSmallScenario, "small.yaml"); }
-
-std::string readFile(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 std::vector<std::string> lines(const std::string& text) {
   std::vector<std::string> out;
@@ -325,22 +320,6 @@ TEST(CompareRun, EndToEndLowerGogcPeaksNoHigherAndEveryFileIsWritten) {
 }
 
 // --- the command line ---
-
-struct CmdResult {
-  int status;
-  std::string out;
-};
-
-CmdResult sh(const std::string& cmd) {
-  CmdResult r{0, ""};
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
 
 TEST(CompareCli, BadInputExitsTwoAndWritesNothing) {
   const std::string dir = tempDir("cli-bad");
