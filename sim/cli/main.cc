@@ -6,6 +6,7 @@
 // 1 internal error. Nothing is written unless the scenario and flags are valid.
 #include <boost/program_options.hpp>
 
+#include <algorithm>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "observe/outputs.h"
 #include "scenario/scenario.h"
 #include "sizeclass/sizeclass.h"
+#include "validate/real_go.h"
 #include "validate/validate.h"
 
 namespace po = boost::program_options;
@@ -60,8 +62,9 @@ int cmdRun(const std::vector<std::string>& args) {
 
 int cmdSizeclass(const std::vector<std::string>& args) {
   po::options_description opts("gomemsim sizeclass SIZE [options]");
-  std::string go = "1.19";
-  opts.add_options()("help,h", "show this help")("go", po::value<std::string>(&go), "Go version (default 1.19)")
+  std::string go(kNewestGo);
+  opts.add_options()("help,h", "show this help")
+      ("go", po::value<std::string>(&go), "Go version, 1.11 to 1.27 (default: the newest modelled)")
       ("pointers", "the object contains pointers (no tiny allocator)");
   po::options_description hidden;
   hidden.add_options()("size", po::value<std::string>(), "object size");
@@ -91,9 +94,16 @@ int cmdSizeclass(const std::vector<std::string>& args) {
     std::cerr << "gomemsim sizeclass: SIZE must be at least 1 byte\n";
     return kExitBadInput;
   }
-  const auto& t = SizeClassTable::forVersion(go);
+  const GoRelease* release = nullptr;
+  try {
+    release = &goRelease(go);
+  } catch (const GoVersionError& e) {
+    std::cerr << "gomemsim sizeclass: --go: " << e.what() << "\n";
+    return kExitBadInput;
+  }
+  const auto& t = SizeClassTable::forRelease(*release);
   const bool pointers = vm.count("pointers") > 0;
-  std::cout << "size " << size.v << " B (go " << go << ")\n";
+  std::cout << "size " << size.v << " B (go " << parseGoVersion(go).text() << ")\n";
   if (isTiny(size, pointers)) {
     std::cout << "  tiny allocator: packed into a 16 B block (size class 2) with other pointer-free objects < 16 B\n";
   }
@@ -116,7 +126,10 @@ int cmdValidate(const std::vector<std::string>& args) {
   ValidateOptions o;
   std::string align = "steps";
   opts.add_options()("help,h", "show this help")
-      ("go", po::value<std::string>(&o.go), "the go command to build and run the real-Go driver with (default: go on PATH)")
+      ("go", po::value<std::string>(&o.go),
+       "the go command to build and run the real-Go driver with (default: an installed toolchain of the scenario's Go "
+       "release; see --toolchains)")
+      ("toolchains", "list the Go toolchains installed here (version and go command), then exit")
       ("out,o", po::value<std::string>(&o.out), "output directory (default: out): sim/, real/, validate.csv, overlay.csv")
       ("env,e", po::value<std::string>(&o.env), "Go environment, e.g. GOGC=off,GOMEMLIMIT=1GiB,GOMAXPROCS=4")
       ("set,s", po::value<std::vector<std::string>>(&o.sets)->composing(), "override a scenario field (repeatable)")
@@ -130,6 +143,10 @@ int cmdValidate(const std::vector<std::string>& args) {
        "compare with a real run recorded before instead of running Go: DIR with the driver's trace.csv, steps.csv "
        "and gctrace.log (an earlier validate's real/, or tests/fidelity/<id>/run-<k>), recorded from the same "
        "scenario and overrides");
+  if (std::find(args.begin(), args.end(), "--toolchains") != args.end()) {
+    for (const GoToolchain& t : installedGoToolchains()) std::cout << t.version << " " << t.go << "\n";
+    return 0;
+  }
   po::variables_map vm;
   if (const auto done = parseScenarioCommand("validate", opts, args, vm)) return *done;
   if (align != "steps" && align != "time") {

@@ -18,14 +18,15 @@ constexpr int kRefsBucketBase = 1 << 20;
 
 RuntimeConfig runtimeConfigFor(const Scenario& s) {
   RuntimeConfig c;
-  c.goVersion = s.runtime.go_version;
+  // The Go release's row, resolved once here: "auto" policies below follow it (goversion.h).
+  c.release = &goReleaseOf(s.runtime);
   c.gogc = s.runtime.gogc;
   c.memoryLimit = s.runtime.memory_limit;
   c.gomaxprocs = s.runtime.gomaxprocs;
   c.scavenger = s.runtime.scavenger;
   c.scavengerParams = s.runtime.scavenger_params;
   c.pacer = s.runtime.pacer;
-  c.madvise = resolveMadvise(s.runtime.madvise, s.runtime.go_version, s.runtime.godebug);
+  c.madvise = resolveMadvise(s.runtime.madvise, *c.release, s.runtime.godebug);
   c.thp = parseThpMode(s.machine.thp);
   c.machine.memory = s.machine.memory;
   c.machine.cgroupLimit = s.machine.cgroup_limit;
@@ -36,11 +37,12 @@ RuntimeConfig runtimeConfigFor(const Scenario& s) {
 
 Simulation::Simulation(const Scenario& s)
     : sc_(s), rt_(runtimeConfigFor(s)), rng_(s.seed * 0x9E3779B97F4A7C15ULL + 1),
-      growslice_(growsliceForVersion(s.runtime.go_version)) {
+      growslice_(growsliceFor(goReleaseOf(s.runtime))) {
   result_.scavenger = rt_.scavengerName();
   result_.pacer = rt_.pacerName();
   result_.madvise = madviseName(rt_.config().madvise);
-  result_.goVersion = s.runtime.go_version;
+  result_.goVersion = goVersionText(s.runtime);
+  result_.goVersionGiven = !s.runtime.go_version.empty();
 }
 
 SimResult Simulation::run() {
@@ -270,7 +272,7 @@ void Simulation::append(const AppendStep& a) {
   if (inserted) ++nextBucket_;
   Slice& sl = slices_[a.slice];
   sl.tag = tag;
-  const auto& classes = SizeClassTable::forVersion(sc_.runtime.go_version);
+  const auto& classes = SizeClassTable::forRelease(goReleaseOf(sc_.runtime));
   const int64_t add = a.add.v / a.elem.v;
   for (int64_t i = 0; i < a.times; ++i) {
     const int64_t newLen = sl.len + add;

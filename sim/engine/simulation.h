@@ -37,6 +37,7 @@ struct SimResult {
   std::vector<TraceRow> rows;
   std::vector<std::string> gctrace;  // gctrace and scavtrace lines, in order
   std::string scavenger, pacer, madvise, goVersion;
+  bool goVersionGiven = true;  // false: the scenario gives no go: and runs the newest release
 };
 
 RuntimeConfig runtimeConfigFor(const Scenario& s);

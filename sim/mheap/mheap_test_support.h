@@ -27,7 +27,7 @@ class FakeHooks : public MHeapHooks {
 
 // A heap with real collaborators and a fake set of hooks. Two Ps.
 struct Rig {
-  const SizeClassTable& classes = SizeClassTable::forVersion("1.19");
+  const SizeClassTable& classes = SizeClassTable::forRelease(goRelease("1.19"));
   PageAllocator pages;
   OsMemory os{MadviseMode::DontNeed};
   Ledger ledger;

@@ -72,7 +72,7 @@ std::string traceCsv(const SimResult& r) {
   o << "time_s,step,rss,heap_alloc,heap_inuse,heap_idle,heap_released,heap_sys,heap_goal,stack_inuse,sys,"
        "num_gc,gc_cpu_fraction,pprof_inuse,pprof_inuse_sampled,reachable,unswept_garbage,span_free,"
        "retained_free,lazy_free,runtime_overhead,baseline,released_background,released_eager,released_forced,"
-       "rss_minus_lazyfree,gc_limiter_fill,anon_huge_pages\n";
+       "rss_minus_lazyfree,gc_limiter_fill,anon_huge_pages,gc_sys,gc_limiter_last_enabled\n";
   char buf[64];
   for (const TraceRow& row : r.rows) {
     const MemSnapshot& m = row.mem;
@@ -86,7 +86,7 @@ std::string traceCsv(const SimResult& r) {
       << m.runtimeOverhead.v << ',' << m.baseline.v << ',' << m.releasedBackground.v << ',' << m.releasedEager.v
       << ',' << m.releasedForced.v << ',' << (m.rss - m.lazyFree).v << ',';
     std::snprintf(buf, sizeof buf, "%.6f", m.gcLimiterFill);
-    o << buf << ',' << m.anonHugePages.v << '\n';
+    o << buf << ',' << m.anonHugePages.v << ',' << m.gcSys.v << ',' << m.gcLimiterLastEnabledCycle << '\n';
   }
   return o.str();
 }
@@ -94,6 +94,8 @@ std::string traceCsv(const SimResult& r) {
 std::string summaryJson(const Scenario& s, const SimResult& r, const Summary& sum) {
   std::ostringstream o;
   o << "{\n  \"scenario\": \"" << jsonEscape(s.name) << "\",\n  \"go\": \"" << jsonEscape(r.goVersion)
+    << "\",\n  \"go_given\": " << (r.goVersionGiven ? "true" : "false") << ",\n  \"go_release\": \""
+    << jsonEscape(r.goVersion.empty() ? std::string() : std::string(goRelease(r.goVersion).name))
     << "\",\n  \"gogc\": " << s.runtime.gogc << ",\n  \"gomaxprocs\": " << s.runtime.gomaxprocs
     << ",\n  \"seed\": " << s.seed << ",\n  \"scavenger\": \"" << r.scavenger << "\",\n  \"pacer\": \""
     << r.pacer << "\",\n  \"madvise\": \"" << r.madvise << "\",\n  \"simulated_seconds\": " << sum.simulatedSeconds
@@ -121,7 +123,8 @@ std::string summaryJson(const Scenario& s, const SimResult& r, const Summary& su
 }
 
 void printSummary(std::ostream& out, const Scenario& s, const SimResult& r, const Summary& sum) {
-  out << "gomemsim: " << s.name << " (go " << r.goVersion << ", GOGC="
+  out << "gomemsim: " << s.name << " (go " << r.goVersion
+      << (r.goVersionGiven ? "" : ", the newest release modelled: the scenario gives no go:") << ", GOGC="
       << (s.runtime.gogc < 0 ? std::string("off") : std::to_string(s.runtime.gogc)) << ", GOMAXPROCS="
       << s.runtime.gomaxprocs << ", scavenger " << r.scavenger << ", madvise " << r.madvise << ", seed " << s.seed
       << ")\n";

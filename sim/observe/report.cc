@@ -564,7 +564,8 @@ void header(std::ostringstream& o, const Scenario& s, const SimResult& r) {
   o << "<header>\n<h1>gomemsim report: " << htmlEscape(s.name) << "</h1>\n";
   if (!s.about.empty()) o << "<p class=\"about\">" << htmlEscape(s.about) << "</p>\n";
   o << "<table class=\"knobs\" id=\"knobs\">\n";
-  row(o, "Go version", r.goVersion.empty() ? s.runtime.go_version : r.goVersion);
+  row(o, "Go version", r.goVersion.empty() ? goVersionText(s.runtime)
+                                           : r.goVersion + (r.goVersionGiven ? "" : " (the newest release modelled: the scenario gives no go:)"));
   row(o, "GOGC", gogcText(s.runtime.gogc));
   row(o, "GOMEMLIMIT", memLimitText(s));
   row(o, "GOMAXPROCS", std::to_string(s.runtime.gomaxprocs));
@@ -852,7 +853,7 @@ std::string compareReportHtml(const std::vector<std::pair<std::string, SimResult
   o << "<header>\n<h1>gomemsim compare: " << htmlEscape(s.name) << "</h1>\n";
   if (!s.about.empty()) o << "<p class=\"about\">" << htmlEscape(s.about) << "</p>\n";
   o << "<table class=\"knobs\" id=\"knobs\">\n";
-  row(o, "scenario defaults", "Go " + s.runtime.go_version + ", GOGC=" + gogcText(s.runtime.gogc) +
+  row(o, "scenario defaults", "Go " + goVersionText(s.runtime) + ", GOGC=" + gogcText(s.runtime.gogc) +
                                   ", GOMEMLIMIT=" + memLimitText(s) + ", GOMAXPROCS=" +
                                   std::to_string(s.runtime.gomaxprocs) + ", seed " + std::to_string(s.seed));
   row(o, "configurations", std::to_string(runs.size()));

@@ -16,13 +16,6 @@ MadviseMode parseMadviseMode(const std::string& name) {
 const char* madviseName(MadviseMode m) { return m == MadviseMode::DontNeed ? "dontneed" : "free"; }
 
 namespace {
-int goMinorOf(const std::string& v) {
-  if (v.rfind("1.", 0) != 0) return 0;
-  int minor = 0;
-  auto [p, ec] = std::from_chars(v.data() + 2, v.data() + v.size(), minor);
-  return ec == std::errc() ? minor : 0;
-}
-
 // The value of the last `name=` field of a GODEBUG string, as parsedebugvars reads it
 // (runtime1.go: fields split at ',', each "key=value", later fields overwrite earlier ones; a
 // value atoi rejects leaves the setting as it was).
@@ -43,12 +36,11 @@ std::optional<int64_t> godebugValue(std::string_view godebug, std::string_view n
 }
 }  // namespace
 
-MadviseMode resolveMadvise(const std::string& knob, const std::string& goVersion, const std::string& godebug) {
+MadviseMode resolveMadvise(const std::string& knob, const GoRelease& release, const std::string& godebug) {
   if (knob != "auto") return parseMadviseMode(knob);
-  const int minor = goMinorOf(goVersion);
-  if (minor != 0 && minor <= 11) return MadviseMode::DontNeed;  // no madvdontneed before Go 1.12
+  if (release.madvise == MadviseDefault::DontNeedOnly) return MadviseMode::DontNeed;  // no madvdontneed before Go 1.12
   // Go 1.12-1.15: debug.madvdontneed defaults to 0 (MADV_FREE); Go 1.16+: 1 on Linux.
-  int64_t madvdontneed = (minor >= 12 && minor <= 15) ? 0 : 1;
+  int64_t madvdontneed = release.madvise == MadviseDefault::Free ? 0 : 1;
   if (const auto v = godebugValue(godebug, "madvdontneed")) madvdontneed = *v;
   return madvdontneed != 0 ? MadviseMode::DontNeed : MadviseMode::Free;
 }

@@ -44,6 +44,7 @@
 #include <vector>
 
 #include "common/bitmap.h"
+#include "goversion/goversion.h"
 #include "units/units.h"
 
 namespace gomemsim {
@@ -52,7 +53,7 @@ enum class MadviseMode { DontNeed, Free };
 MadviseMode parseMadviseMode(const std::string& name);  // "dontneed" | "free"
 const char* madviseName(MadviseMode m);
 
-// How a Go version on Linux releases memory (runtime.madvise = auto). knob: "auto" | "dontneed"
+// How a Go release on Linux releases memory (runtime.madvise = auto; GoRelease::madvise). knob: "auto" | "dontneed"
 // | "free" (an explicit mode wins); godebug: the GODEBUG string (comma-separated name=value,
 // the last madvdontneed wins, as runtime1.go parsedebugvars reads it in order).
 //   Go <= 1.11  MADV_DONTNEED always (mem_linux.go sysUnused; no madvdontneed setting).
@@ -61,7 +62,7 @@ const char* madviseName(MadviseMode m);
 //   Go 1.16+    MADV_DONTNEED (runtime1.go parsedebugvars: debug.madvdontneed = 1 on Linux);
 //               GODEBUG=madvdontneed=0 selects MADV_FREE (mem_linux.go sysUnusedOS).
 // Any non-zero value means DONTNEED (sysUnusedOS: debug.madvdontneed != 0).
-MadviseMode resolveMadvise(const std::string& knob, const std::string& goVersion, const std::string& godebug);
+MadviseMode resolveMadvise(const std::string& knob, const GoRelease& release, const std::string& godebug);
 
 // /sys/kernel/mm/transparent_hugepage/enabled.
 enum class ThpMode { Never, Madvise, Always };

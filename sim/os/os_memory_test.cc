@@ -77,27 +77,27 @@ TEST(OsMemory, ResidentInFreePagesMatchesRunByRunCount) {
 // --- madvise mode per Go version (runtime1.go, mem_linux.go) ---
 
 TEST(ResolveMadvise, GoVersionDefaultsAndGodebug) {
-  EXPECT_EQ(resolveMadvise("auto", "1.11", ""), MadviseMode::DontNeed);
-  EXPECT_EQ(resolveMadvise("auto", "1.11", "madvdontneed=0"), MadviseMode::DontNeed) << "no such setting before 1.12";
+  EXPECT_EQ(resolveMadvise("auto", goRelease("1.11"), ""), MadviseMode::DontNeed);
+  EXPECT_EQ(resolveMadvise("auto", goRelease("1.11"), "madvdontneed=0"), MadviseMode::DontNeed) << "no such setting before 1.12";
   for (const char* v : {"1.12", "1.13", "1.14", "1.15"}) {
-    EXPECT_EQ(resolveMadvise("auto", v, ""), MadviseMode::Free) << v;
-    EXPECT_EQ(resolveMadvise("auto", v, "madvdontneed=1"), MadviseMode::DontNeed) << v;
+    EXPECT_EQ(resolveMadvise("auto", goRelease(v), ""), MadviseMode::Free) << v;
+    EXPECT_EQ(resolveMadvise("auto", goRelease(v), "madvdontneed=1"), MadviseMode::DontNeed) << v;
   }
   for (const char* v : {"1.16", "1.19", "1.22"}) {
-    EXPECT_EQ(resolveMadvise("auto", v, ""), MadviseMode::DontNeed) << v;
-    EXPECT_EQ(resolveMadvise("auto", v, "madvdontneed=0"), MadviseMode::Free) << v;
+    EXPECT_EQ(resolveMadvise("auto", goRelease(v), ""), MadviseMode::DontNeed) << v;
+    EXPECT_EQ(resolveMadvise("auto", goRelease(v), "madvdontneed=0"), MadviseMode::Free) << v;
   }
   // parsedebugvars: fields in order, the last wins; any non-zero value is DONTNEED; a value
   // atoi rejects changes nothing; other names do not match.
-  EXPECT_EQ(resolveMadvise("auto", "1.19", "madvdontneed=0,gctrace=1,madvdontneed=1"), MadviseMode::DontNeed);
-  EXPECT_EQ(resolveMadvise("auto", "1.19", "madvdontneed=1,madvdontneed=0"), MadviseMode::Free);
-  EXPECT_EQ(resolveMadvise("auto", "1.15", "madvdontneed=2"), MadviseMode::DontNeed);
-  EXPECT_EQ(resolveMadvise("auto", "1.19", "madvdontneed=x"), MadviseMode::DontNeed);
-  EXPECT_EQ(resolveMadvise("auto", "1.19", "xmadvdontneed=0"), MadviseMode::DontNeed);
+  EXPECT_EQ(resolveMadvise("auto", goRelease("1.19"), "madvdontneed=0,gctrace=1,madvdontneed=1"), MadviseMode::DontNeed);
+  EXPECT_EQ(resolveMadvise("auto", goRelease("1.19"), "madvdontneed=1,madvdontneed=0"), MadviseMode::Free);
+  EXPECT_EQ(resolveMadvise("auto", goRelease("1.15"), "madvdontneed=2"), MadviseMode::DontNeed);
+  EXPECT_EQ(resolveMadvise("auto", goRelease("1.19"), "madvdontneed=x"), MadviseMode::DontNeed);
+  EXPECT_EQ(resolveMadvise("auto", goRelease("1.19"), "xmadvdontneed=0"), MadviseMode::DontNeed);
   // An explicit mode wins over the version and GODEBUG.
-  EXPECT_EQ(resolveMadvise("free", "1.19", "madvdontneed=1"), MadviseMode::Free);
-  EXPECT_EQ(resolveMadvise("dontneed", "1.14", "madvdontneed=0"), MadviseMode::DontNeed);
-  EXPECT_THROW(resolveMadvise("lazy", "1.19", ""), std::invalid_argument);
+  EXPECT_EQ(resolveMadvise("free", goRelease("1.19"), "madvdontneed=1"), MadviseMode::Free);
+  EXPECT_EQ(resolveMadvise("dontneed", goRelease("1.14"), "madvdontneed=0"), MadviseMode::DontNeed);
+  EXPECT_THROW(resolveMadvise("lazy", goRelease("1.19"), ""), std::invalid_argument);
 }
 
 // --- transparent huge pages ---

@@ -1,6 +1,7 @@
 #include "pacer/pacer.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -12,14 +13,31 @@ namespace {
 
 constexpr int64_t kNoGoal = std::numeric_limits<int64_t>::max();
 constexpr int64_t kSweepMinHeapDistance = 1 << 20;        // mgc.go: sweepMinHeapDistance
-constexpr int64_t kMemoryLimitHeadroom = 1 << 20;         // go1.19 memoryLimitHeapGoalHeadroom
+constexpr int64_t kMemoryLimitHeadroom = 1 << 20;         // go1.19 memoryLimitHeapGoalHeadroom,
+                                                          // go1.21+ memoryLimitMinHeapGoalHeadroom
 constexpr int64_t kMinRunway = 64 << 10;                  // heapGoalInternal: triggered + 64 KiB
 constexpr int64_t kTriggerRatioDen = 64, kMinTriggerNum = 45, kMaxTriggerNum = 61;
 
+// What changed in Go 1.21's mgcpacer.go: the cons/mark estimate and the memory-limit headroom.
+struct PacerVariant {
+  const char* name;
+  // Go 1.18-1.20 endCycle: consMark smoothed by consMarkController (a PI controller); Go 1.21+:
+  // the maximum of this cycle's value and the last 4 (lastConsMark), "to bias a noisy cons/mark
+  // measurement toward fewer assists at the expense of additional GC cycles".
+  bool consMarkMaxOfLast4;
+  // memoryLimitHeapGoal's headroom: Go 1.19-1.20 a fixed 1 MiB; Go 1.21+ 3 % of the goal
+  // (memoryLimitHeapGoalHeadroomPercent), at least 1 MiB.
+  int64_t headroomPercent;
+};
+constexpr PacerVariant kGo119{"go1.19", false, 0};
+constexpr PacerVariant kGo121{"go1.21", true, 3};
+
 class Go119Pacer : public Pacer {
  public:
-  Go119Pacer(int64_t gogc, std::optional<Bytes> limit) : limit_(limit) { setGcPercent(gogc); }
-  std::string name() const override { return "go1.19"; }
+  Go119Pacer(const PacerVariant& v, int64_t gogc, std::optional<Bytes> limit) : v_(v), limit_(limit) {
+    setGcPercent(gogc);
+  }
+  std::string name() const override { return v_.name; }
   void setGcPercent(int64_t percent) override {
     gcPercent_ = percent;
     // heapMinimum = defaultHeapMinimum * GOGC/100 (0 when off).
@@ -45,7 +63,15 @@ class Go119Pacer : public Pacer {
     const double u = e.utilization;
     const double current = static_cast<double>(e.heapLive.v - e.triggered.v) * (u + e.idleUtilization) /
                            (e.scanWork * (1 - u));
-    // endCycle: a controller that overflowed is reset and consMark starts again from 0.
+    if (v_.consMarkMaxOfLast4) {
+      // Go 1.21+ endCycle: max(current, lastConsMark[0..3]), then shift current in.
+      consMark_ = current;
+      for (const double last : lastConsMark_) consMark_ = std::max(consMark_, last);
+      std::copy(lastConsMark_.begin() + 1, lastConsMark_.end(), lastConsMark_.begin());
+      lastConsMark_.back() = current;
+      return;
+    }
+    // Go 1.19 endCycle: a controller that overflowed is reset and consMark starts again from 0.
     consMark_ = consMarkController_.next(consMark_, current, 1.0).value_or(0.0);
   }
 
@@ -85,9 +111,9 @@ class Go119Pacer : public Pacer {
     const int64_t marked = in_.heapMarked.v;
     if (nonHeap + overage >= limit) return marked;
     int64_t goal = limit - (nonHeap + overage);
-    // Go 1.19: a goal too small to keep the headroom becomes the headroom itself.
-    goal = (goal < kMemoryLimitHeadroom || goal - kMemoryLimitHeadroom < kMemoryLimitHeadroom)
-               ? kMemoryLimitHeadroom : goal - kMemoryLimitHeadroom;
+    const int64_t headroom = std::max(kMemoryLimitHeadroom, goal / 100 * v_.headroomPercent);
+    // A goal too small to keep the headroom becomes the headroom itself.
+    goal = (goal < headroom || goal - headroom < headroom) ? headroom : goal - headroom;
     return std::max(goal, marked);
   }
   struct Goal {
@@ -106,6 +132,7 @@ class Go119Pacer : public Pacer {
     return Goal{g, false};
   }
 
+  PacerVariant v_;
   int64_t gcPercent_ = 100;
   int64_t heapMinimum_ = kDefaultHeapMinimum;
   std::optional<Bytes> limit_;
@@ -116,17 +143,17 @@ class Go119Pacer : public Pacer {
   int64_t triggered_ = kNoGoal;  // ^uint64(0) until a cycle is triggered
   double consMark_ = 0;
   PiController consMarkController_{0.9, 4.0, 1000, -1000, 1000};  // go1.19 mgcpacer.go init
+  std::array<double, 4> lastConsMark_{};                           // go1.21 lastConsMark
 };
 
 }  // namespace
 
 std::unique_ptr<Pacer> makePacer(const std::string& name, int64_t gogc, std::optional<Bytes> limit) {
-  if (name == "go1.19") return std::make_unique<Go119Pacer>(gogc, limit);
-  throw std::invalid_argument("unknown pacer '" + name + "' (known: go1.19)");
+  if (name == kGo119.name) return std::make_unique<Go119Pacer>(kGo119, gogc, limit);
+  if (name == kGo121.name) return std::make_unique<Go119Pacer>(kGo121, gogc, limit);
+  throw std::invalid_argument("unknown pacer '" + name + "' (known: " + kKnownPacers + ")");
 }
 
-std::string pacerForVersion(const std::string&) { return "go1.19"; }
-
-bool isKnownPacer(const std::string& name) { return name == "go1.19"; }
+bool isKnownPacer(const std::string& name) { return name == kGo119.name || name == kGo121.name; }
 
 }  // namespace gomemsim

@@ -6,7 +6,10 @@
 // limit - (non-heap + overage) - 1 MiB headroom, floored at heapMarked; the effective goal is the
 // smaller. The trigger is goal - runway, clamped to [0.7, 0.95] of the distance from heapMarked
 // (maxTrigger raised to goal - 4 MiB for large heaps), runway from the consMark estimate
-// (PI-smoothed in 1.19). Policies are chosen by name; "go1.19" is the default.
+// (PI-smoothed in 1.19). Policies are chosen by name or by the Go release (goversion.h):
+// "go1.19" (Go 1.18-1.20) and "go1.21" (Go 1.21+: cons/mark = the maximum of this cycle's and
+// the last 4, memory-limit headroom 3 % of the goal, at least 1 MiB; the same in Go 1.26.8 and
+// 1.27.3 mgcpacer.go).
 // Does not model: the Go <= 1.17 trigger-ratio controller (planned as another policy).
 #pragma once
 
@@ -60,13 +63,11 @@ class Pacer {
   virtual Bytes heapMarked() const = 0;
 };
 
-// "go1.19" (Go 1.18 and 1.19).
+// "go1.19" (Go 1.18-1.20), "go1.21" (Go 1.21+: cons/mark and memory-limit headroom).
 std::unique_ptr<Pacer> makePacer(const std::string& name, int64_t gogc, std::optional<Bytes> limit);
-// Pacer policy for a Go version.
-std::string pacerForVersion(const std::string& goVersion);
 // The pacer policies makePacer knows, for checking scenario files.
 bool isKnownPacer(const std::string& name);
-inline constexpr const char* kKnownPacers = "go1.19";
+inline constexpr const char* kKnownPacers = "go1.19, go1.21";
 
 inline constexpr int64_t kDefaultHeapMinimum = 4 << 20;  // mgcpacer.go: defaultHeapMinimum
 inline constexpr double kGcBackgroundUtilization = 0.25;  // gcBackgroundUtilization

@@ -2,6 +2,7 @@
 // memoryLimitHeapGoal, trigger, endCycle). Expected values are computed here from those
 // formulas with the integer arithmetic the runtime uses.
 #include "pacer/pacer.h"
+#include "goversion/goversion.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -227,7 +228,8 @@ TEST(Pacer, TriggerNeverExceedsTheGoalInTheMemoryLimitRegime) {
 
 TEST(Pacer, UnknownPacerNameIsRejected) {
   EXPECT_THROW(makePacer("go1.5", 100, std::nullopt), std::invalid_argument);
-  EXPECT_EQ(pacerForVersion("1.19"), "go1.19");
+  EXPECT_EQ(goRelease("1.19").pacer, "go1.19");
+  EXPECT_EQ(goRelease("1.21").pacer, "go1.21");
 }
 
 }  // namespace

@@ -146,7 +146,7 @@ struct LimiterRun {
 
 LimiterRun runLongMark(const std::string& goVersion) {
   RuntimeConfig c;
-  c.goVersion = goVersion;
+  c.release = &goRelease(goVersion);
   c.gomaxprocs = 1;
   c.gogc = -1;
   Runtime rt(c);

@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <limits>
 
-#include "scavenger/policies.h"
 
 namespace gomemsim {
 namespace {
@@ -47,18 +46,17 @@ std::string fmtNsAsMs(int64_t ns) {
 }  // namespace
 
 Runtime::Runtime(const RuntimeConfig& cfg)
-    : cfg_(cfg), rng_(cfg.seed), classes_(SizeClassTable::forVersion(cfg.goVersion)),
+    : cfg_(cfg), go_(*cfg.release), rng_(cfg.seed), classes_(SizeClassTable::forRelease(go_)),
       os_(cfg.madvise, cfg.thp), machine_(cfg.machine), profile_(cfg.memProfileRate, cfg.seed) {
-  const int minor = scav::goMinor(cfg.goVersion);
   // mem_linux.go sysUnused/sysUsed huge-page advice: Go <= 1.20 (verified in 1.19; removed in
   // the Go 1.21.x point releases, golang/go#61718, #63334, #64332).
-  goAdvisesHugePages_ = minor != 0 && minor <= 20;
+  goAdvisesHugePages_ = go_.hugePageAdvice == HeapHugePageAdvice::EdgesAndSpans;
   // mgclimit.go: the GC CPU limiter exists from Go 1.19 (go119MemoryLimitSupport).
-  if (minor == 0 || minor >= 19) limiter_.emplace(cfg.gomaxprocs, 0);
-  pacerName_ = cfg.pacer == "auto" ? pacerForVersion(cfg.goVersion) : cfg.pacer;
-  scavengerName_ = cfg.scavenger == "auto" ? scavengerForVersion(cfg.goVersion) : cfg.scavenger;
+  if (go_.gcCpuLimiter) limiter_.emplace(cfg.gomaxprocs, 0);
+  pacerName_ = cfg.pacer == "auto" ? std::string(go_.pacer) : cfg.pacer;
+  scavengerName_ = cfg.scavenger == "auto" ? std::string(go_.scavenger) : cfg.scavenger;
   pacer_ = makePacer(pacerName_, cfg.gogc, cfg.memoryLimit);
-  scavenger_ = makeScavenger(scavengerName_, cfg.scavengerParams, cfg.goVersion);
+  scavenger_ = makeScavenger(scavengerName_, cfg.scavengerParams, &go_);
   if (scavenger_->needsFreeTimes()) pages_.trackFreeTimes(&now_);
   heap_ = std::make_unique<MHeap>(classes_, pages_, os_, ledger_, static_cast<int>(cfg.gomaxprocs), static_cast<MHeapHooks&>(*this));
 }

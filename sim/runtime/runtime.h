@@ -41,6 +41,7 @@
 
 #include "common/rng.h"
 #include "gc/ledger.h"
+#include "goversion/goversion.h"
 #include "os/machine.h"
 #include "mheap/mheap.h"
 #include "os/os_memory.h"
@@ -55,7 +56,9 @@
 namespace gomemsim {
 
 struct RuntimeConfig {
-  std::string goVersion = "1.19";
+  // The Go release's row (goversion.h): every version-dependent choice comes from it. "auto"
+  // policies below are resolved from it when the Runtime is constructed.
+  const GoRelease* release = &goRelease("1.19");
   int64_t gogc = 100;
   std::optional<Bytes> memoryLimit;
   int64_t gomaxprocs = 2;
@@ -192,6 +195,7 @@ class Runtime : private MHeapHooks {
   std::vector<ObjectRef> batchRefs_;  // mallocBatch's scratch space
 
   RuntimeConfig cfg_;
+  const GoRelease& go_;
   SimTime now_{0};
   Rng rng_;
   const SizeClassTable& classes_;

@@ -36,7 +36,7 @@ std::vector<ObjectRef> allocate(Runtime& rt, int n, Bytes size, DeathTick death)
 }
 
 TEST(RuntimeModel, FirstGcStartsExactlyWhenHeapLiveReachesTheTrigger) {
-  const SizeClassTable& classes = SizeClassTable::forVersion("1.19");
+  const SizeClassTable& classes = SizeClassTable::forRelease(goRelease("1.19"));
   const SizeClass& c = classes.cls(classes.classFor(1024));
   ASSERT_EQ(c.npages, 1);
   ASSERT_EQ(c.objects, 8);

@@ -83,7 +83,7 @@ class Background : public ScavengerPolicy {
 
 }  // namespace
 
-std::unique_ptr<ScavengerPolicy> makeBackground(const ScavengerParams& p, const std::string&) {
+std::unique_ptr<ScavengerPolicy> makeBackground(const ScavengerParams& p, const GoRelease&) {
   return std::make_unique<Background>(p);
 }
 

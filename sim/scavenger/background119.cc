@@ -14,9 +14,9 @@ PiController sleepControllerInit() { return PiController{0.3375, 3.2e6, 1e9, 0.0
 
 }  // namespace
 
-Background119::Background119(const ScavengerParams& p, const std::string& goVersion)
+Background119::Background119(const ScavengerParams& p, const GoRelease& release)
     : idle_(p.idleThreshold), retainExtra_(p.retainExtra.value_or(kRetainExtra)),
-      cpuFraction_(p.cpuFraction.value_or(kScavengeFraction)), limitGoalBug_(hasMemoryLimitGoalBug(goVersion)),
+      cpuFraction_(p.cpuFraction.value_or(kScavengeFraction)), limitGoalBug_(release.scavengerLimitGoalBug),
       sleepRatio_(kStartingScavSleepRatio), sleepController_(sleepControllerInit()) {}
 
 void Background119::paced(const ScavengerPacing& p) {
@@ -88,8 +88,8 @@ int64_t Background119::excess(const ScavengerView& v) const {
   return std::min(e, v.heapFree.v);
 }
 
-std::unique_ptr<ScavengerPolicy> makeBackground119(const ScavengerParams& p, const std::string& goVersion) {
-  return std::make_unique<Background119>(p, goVersion);
+std::unique_ptr<ScavengerPolicy> makeBackground119(const ScavengerParams& p, const GoRelease& release) {
+  return std::make_unique<Background119>(p, release);
 }
 
 }  // namespace gomemsim::scav

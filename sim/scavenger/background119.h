@@ -35,7 +35,7 @@ namespace gomemsim::scav {
 
 class Background119 : public ScavengerPolicy {
  public:
-  Background119(const ScavengerParams& p, const std::string& goVersion);
+  Background119(const ScavengerParams& p, const GoRelease& release);
 
   std::string name() const override { return "background-1.19"; }
   bool needsFreeTimes() const override { return idle_.has_value(); }

@@ -32,8 +32,8 @@ class Background121 : public Background119 {
 
 }  // namespace
 
-std::unique_ptr<ScavengerPolicy> makeBackground121(const ScavengerParams& p, const std::string& goVersion) {
-  return std::make_unique<Background121>(p, goVersion);
+std::unique_ptr<ScavengerPolicy> makeBackground121(const ScavengerParams& p, const GoRelease& release) {
+  return std::make_unique<Background121>(p, release);
 }
 
 }  // namespace gomemsim::scav

@@ -75,7 +75,7 @@ TEST(Background121, PagesFreedInThisCycleWaitForTheNextOne) {
 }
 
 TEST(Background121, MemoryLimitScavengingIsForcedTheRestGenerational) {
-  auto s = makeScavenger("background-1.21", {}, "1.22");
+  auto s = makeScavenger("background-1.21", {}, &goRelease("1.22"));
   s->paced(pacing(30 * kMiB, 20 * kMiB, 10 * kMiB, 100 * kMiB));
   const SpanAllocation grew{MiB(16), MiB(16), Bytes(0), Bytes(kPageSize)};
   // Goal 16.5 MiB: growth 16 MiB on 10 MiB retained releases 9.5 MiB.

@@ -21,7 +21,7 @@ class NoScavenger : public ScavengerPolicy {
 
 }  // namespace
 
-std::unique_ptr<ScavengerPolicy> makeNone(const ScavengerParams&, const std::string&) {
+std::unique_ptr<ScavengerPolicy> makeNone(const ScavengerParams&, const GoRelease&) {
   return std::make_unique<NoScavenger>();
 }
 

@@ -18,9 +18,6 @@ constexpr double kRetainExtra = 0.10;               // mgcscavenge.go: retainExt
 constexpr double kScavengeFraction = 0.01;          // mgcscavenge.go: scavengePercent = 1 (Go 1.13+)
 constexpr double kReduceExtraPercent = 5;           // mgcscavenge.go: reduceExtraPercent (Go 1.19+)
 
-// "1.19" -> 19; 0 if the text is not "1.<minor>".
-int goMinor(const std::string& goVersion);
-
 // mgcscavenge.go gcPaceScavenger's gcPercent goal (Go 1.14+): lastHeapInUse x
 // heapGoal/lastHeapGoal, plus retainExtra of it, rounded up to a physical page. kNoGoal before
 // the first GC, or when heapRetained is at or below it or less than a physical page above it.
@@ -31,16 +28,15 @@ int64_t gcPercentGoal(const ScavengerPacing& p, double retainExtra);
 // (golang/go#62449: 95x the limit, so the background scavenger never works for the limit).
 // kNoGoal without a limit or when mappedReady is already at or below it.
 int64_t memoryLimitGoal(std::optional<Bytes> limit, Bytes mappedReady, bool shippedBug);
-bool hasMemoryLimitGoalBug(const std::string& goVersion);  // Go 1.19, 1.20, 1.21
 
 // The selection for a non-forced release: an optional idle threshold (pages free for longer
 // than it only) and Go 1.21's generational index.
 ScavengeSelect nonForcedSelect(const std::optional<Duration>& idleThreshold, SimTime now, bool generational);
 
-std::unique_ptr<ScavengerPolicy> makeSysmon5Min(const ScavengerParams& p, const std::string& goVersion);
-std::unique_ptr<ScavengerPolicy> makeBackground(const ScavengerParams& p, const std::string& goVersion);
-std::unique_ptr<ScavengerPolicy> makeBackground119(const ScavengerParams& p, const std::string& goVersion);
-std::unique_ptr<ScavengerPolicy> makeBackground121(const ScavengerParams& p, const std::string& goVersion);
-std::unique_ptr<ScavengerPolicy> makeNone(const ScavengerParams& p, const std::string& goVersion);
+std::unique_ptr<ScavengerPolicy> makeSysmon5Min(const ScavengerParams& p, const GoRelease& release);
+std::unique_ptr<ScavengerPolicy> makeBackground(const ScavengerParams& p, const GoRelease& release);
+std::unique_ptr<ScavengerPolicy> makeBackground119(const ScavengerParams& p, const GoRelease& release);
+std::unique_ptr<ScavengerPolicy> makeBackground121(const ScavengerParams& p, const GoRelease& release);
+std::unique_ptr<ScavengerPolicy> makeNone(const ScavengerParams& p, const GoRelease& release);
 
 }  // namespace gomemsim::scav

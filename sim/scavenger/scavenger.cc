@@ -3,18 +3,17 @@
 #include "scavenger/scavenger.h"
 
 #include <algorithm>
-#include <charconv>
 
 #include "scavenger/policies.h"
 
 namespace gomemsim {
 namespace {
 
-using Factory = std::unique_ptr<ScavengerPolicy> (*)(const ScavengerParams&, const std::string&);
+using Factory = std::unique_ptr<ScavengerPolicy> (*)(const ScavengerParams&, const GoRelease&);
 
 struct PolicyInfo {
   const char* name;
-  const char* homeVersion;  // the version the policy is named after, when none is given
+  const char* homeVersion;  // the release the policy is named after, when none is given
   std::vector<std::string> honours;
   Factory make;
 };
@@ -86,32 +85,14 @@ void checkScavengerParams(const std::string& policy, const ScavengerParams& para
 }
 
 std::unique_ptr<ScavengerPolicy> makeScavenger(const std::string& name, const ScavengerParams& params,
-                                               const std::string& goVersion) {
+                                               const GoRelease* release) {
   const PolicyInfo* p = findPolicy(name);
   if (!p) throw std::invalid_argument("unknown scavenger policy '" + name + "'; expected auto or one of " + knownScavengers());
   checkScavengerParams(name, params);
-  return p->make(params, goVersion.empty() ? p->homeVersion : goVersion);
-}
-
-std::string scavengerForVersion(const std::string& goVersion) {
-  const int minor = scav::goMinor(goVersion);
-  if (minor == 0) return "background-1.19";
-  if (minor <= 12) return "sysmon-5min";
-  if (minor <= 18) return "background";
-  if (minor <= 20) return "background-1.19";
-  return "background-1.21";
+  return p->make(params, release ? *release : goRelease(p->homeVersion));
 }
 
 namespace scav {
-
-int goMinor(const std::string& goVersion) {
-  if (goVersion.rfind("1.", 0) != 0) return 0;
-  int minor = 0;
-  const char* first = goVersion.data() + 2;
-  const char* last = goVersion.data() + goVersion.size();
-  auto [ptr, ec] = std::from_chars(first, last, minor);
-  return ec == std::errc() && ptr == last ? minor : 0;
-}
 
 int64_t gcPercentGoal(const ScavengerPacing& p, double retainExtra) {
   if (p.lastHeapGoal.v == 0) return kNoGoal;  // no GC has completed yet
@@ -131,11 +112,6 @@ int64_t memoryLimitGoal(std::optional<Bytes> limit, Bytes mappedReady, bool ship
   const double g = static_cast<double>(limit->v) * factor;
   if (g >= 9.2e18 || mappedReady.v <= static_cast<int64_t>(g)) return kNoGoal;  // already met
   return static_cast<int64_t>(g);
-}
-
-bool hasMemoryLimitGoalBug(const std::string& goVersion) {
-  const int minor = goMinor(goVersion);
-  return minor >= 19 && minor <= 21;
 }
 
 ScavengeSelect nonForcedSelect(const std::optional<Duration>& idleThreshold, SimTime now, bool generational) {

@@ -2,7 +2,7 @@
 //
 // A policy only decides; the runtime carries the release out through the page allocator
 // (which free pages qualify: ScavengeSelect in pagealloc/page_alloc.h) and the OS model.
-// Policies are chosen by name or by the scenario's Go version (scavengerForVersion). The
+// Policies are chosen by name or by the scenario's Go release (goversion.h: GoRelease::scavenger). The
 // decision points every policy may use:
 //   - paced():      after each GC's mark termination, with the new heap goal (gcPaceScavenger);
 //   - sweepDone():  sweeping finished (Go 1.14-1.18 readyForScavenger, Go 1.19+ scavenger.ready):
@@ -17,10 +17,11 @@
 //   background-1.19  Go 1.19-1.20: memory-limit goal, 1 % of GOMAXPROCS (background119.cc);
 //   background-1.21  Go 1.21+: plus the density-aware, generational scavenge index (background121.cc);
 //   none             never releases in the background; FreeOSMemory still does.
-// What shipped with a Go version rather than with a policy follows the scenario's Go version:
-// the memory-limit goal bug (limit x 95 instead of x 0.95, golang/go#62449) is in Go 1.19-1.21
-// and fixed from Go 1.22 for every policy that has a memory-limit goal; Go 1.12's heap-growth
-// scavenging (mheap.grow -> scavengeLargest) is part of sysmon-5min with go 1.12 only.
+// What shipped with a Go release rather than with a policy follows the scenario's release row
+// (goversion.h): the memory-limit goal bug (limit x 95 instead of x 0.95, golang/go#62449,
+// GoRelease::scavengerLimitGoalBug) for every policy that has a memory-limit goal; Go 1.12's
+// heap-growth scavenging (mheap.grow -> scavengeLargest, GoRelease::heapGrowthScavenging), which
+// sysmon-5min does when its row says so.
 // Parameters (ScavengerParams) let a scenario try policies the runtime never shipped; each
 // policy honours the ones listed for it in the registry and rejects the others.
 // The GC CPU limiter (Go 1.19+) stops the memory-limit part of eager scavenging: the runtime
@@ -37,6 +38,7 @@
 #include <string>
 #include <vector>
 
+#include "goversion/goversion.h"
 #include "pagealloc/page_alloc.h"
 #include "units/units.h"
 
@@ -126,12 +128,11 @@ class ScavengerParamError : public std::invalid_argument {
   std::string param_;
 };
 
-// goVersion selects the version quirks above; empty = the version the policy is named after
+// release selects the release quirks above; nullptr = the release the policy is named after
 // (sysmon-5min: 1.11). Throws std::invalid_argument for an unknown name and
 // ScavengerParamError for a parameter the policy does not honour.
 std::unique_ptr<ScavengerPolicy> makeScavenger(const std::string& name, const ScavengerParams& params = {},
-                                               const std::string& goVersion = "");
-std::string scavengerForVersion(const std::string& goVersion);
+                                               const GoRelease* release = nullptr);
 const char* knownScavengers();                    // "sysmon-5min, background, ..."
 std::vector<std::string> scavengerNames();        // the registry, in that order
 const std::vector<std::string>& scavengerParamNames();  // idle_threshold, period, ...

@@ -51,7 +51,7 @@ void checkSnapshot(const MemSnapshot& s, const std::string& when) {
 std::vector<MemSnapshot> runWorkload(const PolicyRun& p, Bytes* releasedBeforeFreeOsMemory = nullptr) {
   RuntimeConfig cfg;
   cfg.scavenger = p.policy;
-  cfg.goVersion = p.go;
+  cfg.release = &goRelease(p.go);
   Runtime rt(cfg);
   std::vector<MemSnapshot> out;
   const auto check = [&](const std::string& when) {

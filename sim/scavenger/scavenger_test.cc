@@ -235,7 +235,7 @@ TEST(Scavenger, NoneNeverAsksToRelease) {
 
 TEST(Scavenger, UnknownPolicyIsRejected) {
   EXPECT_THROW(makeScavenger("sysmon-5min-typo"), std::invalid_argument);
-  EXPECT_EQ(scavengerForVersion("1.19"), "background-1.19");
+  EXPECT_EQ(goRelease("1.19").scavenger, "background-1.19");
 }
 
 // --- background-1.19's version quirk and parameters --------------------------------------
@@ -283,7 +283,7 @@ TEST(ScavengerRegistry, GoVersionsMapToThePolicyTheyShipped) {
       {"1.14", "background"},      {"1.17", "background"},      {"1.18", "background"},
       {"1.19", "background-1.19"}, {"1.20", "background-1.19"}, {"1.21", "background-1.21"},
       {"1.22", "background-1.21"}};
-  for (const auto& [go, policy] : expected) EXPECT_EQ(scavengerForVersion(go), policy) << go;
+  for (const auto& [go, policy] : expected) EXPECT_EQ(goRelease(go).scavenger, policy) << go;
 }
 
 TEST(ScavengerRegistry, EveryNameBuildsThePolicyOfThatName) {

@@ -52,7 +52,7 @@ inline void expectMemoryLimitGoalBugFollowsTheGoVersion(const std::string& polic
                                                         const std::vector<std::string>& goVersions) {
   for (const std::string& go : goVersions) {
     SCOPED_TRACE(go);
-    auto s = makeScavenger(policy, {}, go);
+    auto s = makeScavenger(policy, {}, &goRelease(go));
     s->paced(pacing(4 * kMiB, 0, 0, 0, Bytes(100 * kMiB), 96 * kMiB));
     s->sweepDone(SimTime(0), kTestSysmonDelay);
     const bool fixed = go == "1.22";

@@ -26,10 +26,10 @@ constexpr int64_t kScavengeLimitNs = int64_t{5} * 60 * 1000000000;  // proc.go s
 
 class Sysmon5Min : public ScavengerPolicy {
  public:
-  Sysmon5Min(const ScavengerParams& p, const std::string& goVersion)
+  Sysmon5Min(const ScavengerParams& p, const GoRelease& release)
       : limit_(p.idleThreshold.value_or(Duration(kScavengeLimitNs))),
         period_(p.period.value_or(limit_ / 2)),
-        growthScavenging_(goMinor(goVersion) == 12),
+        growthScavenging_(release.heapGrowthScavenging),
         nextPass_(SimTime(0) + period_) {}
 
   std::string name() const override { return "sysmon-5min"; }
@@ -78,8 +78,8 @@ class Sysmon5Min : public ScavengerPolicy {
 
 }  // namespace
 
-std::unique_ptr<ScavengerPolicy> makeSysmon5Min(const ScavengerParams& p, const std::string& goVersion) {
-  return std::make_unique<Sysmon5Min>(p, goVersion);
+std::unique_ptr<ScavengerPolicy> makeSysmon5Min(const ScavengerParams& p, const GoRelease& release) {
+  return std::make_unique<Sysmon5Min>(p, release);
 }
 
 }  // namespace gomemsim::scav

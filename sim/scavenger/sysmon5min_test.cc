@@ -97,7 +97,7 @@ TEST(Sysmon5Min, ParamsChangeTheLimitAndThePeriod) {
 }
 
 TEST(Sysmon5Min, Go111DoesNoEagerScavenging) {
-  auto s = makeScavenger("sysmon-5min", {}, "1.11");
+  auto s = makeScavenger("sysmon-5min", {}, &goRelease("1.11"));
   const SpanAllocation grew{MiB(4), MiB(4), Bytes(0), Bytes(kPageSize)};
   const SpanAllocation reused{Bytes(0), Bytes(kPageSize), Bytes(kPageSize), Bytes(kPageSize)};
   EXPECT_EQ(s->eager(grew, view(100 * kMiB, 50 * kMiB), std::nullopt).bytes.v, 0);
@@ -111,7 +111,7 @@ TEST(Sysmon5Min, Go112ScavengesTheLargestSpansOnGrowthKeepingTheExcessAsCredit) 
   h.freeAt(at(1), 100, 800);
   h.freeAt(at(1), 1000, 300);
   h.freeAt(at(1), 1500, 100);
-  auto s = makeScavenger("sysmon-5min", {}, "1.12");
+  auto s = makeScavenger("sysmon-5min", {}, &goRelease("1.12"));
   const auto eager = [&](SpanAllocation a) {
     const ScavengeRequest r = s->eager(a, h.view(), std::nullopt);
     if (r.bytes.v > 0) {

@@ -22,6 +22,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <cctype>
 #include <functional>
 #include <limits>
 #include <map>
@@ -32,10 +33,6 @@
 
 namespace gomemsim {
 namespace {
-
-// Go versions whose runtime the simulator knows.
-constexpr std::array<std::string_view, 12> kGoVersions = {
-    "1.11", "1.12", "1.13", "1.14", "1.15", "1.16", "1.17", "1.18", "1.19", "1.20", "1.21", "1.22"};
 
 constexpr double kInfinity = std::numeric_limits<double>::infinity();
 
@@ -265,13 +262,17 @@ uint64_t seedValue(const std::string& text) {
   return v;
 }
 
-std::string goVersion(const std::string& text) {
+// "1.21", "1.21.4", "go1.27": the text as the version table reads it (goversion.h); a
+// malformed or unmodelled version throws GoVersionError, an invalid_argument.
+std::string goVersion(const std::string& text) { return parseGoVersion(text).text(); }
+
+// GOEXPERIMENT: comma-separated experiment names, as the go command takes them.
+std::string goExperiment(const std::string& text) {
   std::string_view t = trim(text);
-  for (std::string_view v : kGoVersions) {
-    if (t == v) return std::string(t);
-  }
-  std::vector<std::string_view> known(kGoVersions.begin(), kGoVersions.end());
-  invalid("expected a Go version such as \"1.20\", one of " + joined(known), text);
+  for (char c : t)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == ',' || c == '_'))
+      invalid("expected GOEXPERIMENT names separated by commas, such as nogreenteagc", text);
+  return std::string(t);
 }
 
 std::string thpMode(const std::string& text) {
@@ -357,6 +358,8 @@ const std::vector<Knob>& knobs() {
        [](Scenario& s, const std::string& v) {
          s.runtime.scavenger_params.cpuFraction = percent(v, 0, true, 1);
        }},
+      {"runtime.goexperiment", "goexperiment",
+       [](Scenario& s, const std::string& v) { s.runtime.goexperiment = goExperiment(v); }},
       {"runtime.pacer", "pacer",
        [](Scenario& s, const std::string& v) { s.runtime.pacer = pacerName(v); }},
       {"runtime.madvise", "madvise",
@@ -414,19 +417,20 @@ std::vector<std::string_view> knobGroups(std::string_view prefix) {
   return groups;
 }
 
-// The scavenger policy a scenario runs: runtime.scavenger, or its Go version's own.
+// The scavenger policy a scenario runs: runtime.scavenger, or its Go release's own.
 std::string scavengerPolicy(const RuntimeKnobs& k) {
-  return k.scavenger == "auto" ? scavengerForVersion(k.go_version) : k.scavenger;
+  return k.scavenger == "auto" ? std::string(goReleaseOf(k).scavenger) : k.scavenger;
 }
 
 // Throws ScavengerParamError when a scavenger parameter is not one the policy honours.
 void checkScavengerKnobs(const RuntimeKnobs& k) {
+  greenTeaFor(goReleaseOf(k), k.goexperiment);  // GOEXPERIMENT must name what the release has
   try {
     checkScavengerParams(scavengerPolicy(k), k.scavenger_params);
   } catch (const ScavengerParamError& e) {
     if (k.scavenger != "auto") throw;
     throw ScavengerParamError(e.param(), std::string(e.what()) + "; runtime.scavenger is auto, which is " +
-                                             scavengerPolicy(k) + " for go " + k.go_version);
+                                             scavengerPolicy(k) + " for go " + goVersionText(k));
   }
 }
 
@@ -654,6 +658,9 @@ void Reader::checkScavenger(const Scenario& s, const Value& runtime) const {
   } catch (const ScavengerParamError& e) {
     const std::string path = e.param().empty() ? "runtime.scavenger" : "runtime.scavenger_params." + e.param();
     auto at = knobAt_.find(path);
+    fail(at != knobAt_.end() ? at->second : runtime, e.what());
+  } catch (const GoVersionError& e) {  // GOEXPERIMENT names an experiment the release lacks
+    auto at = knobAt_.find("runtime.goexperiment");
     fail(at != knobAt_.end() ? at->second : runtime, e.what());
   }
 }
@@ -1013,8 +1020,8 @@ Step Reader::otherProcess(const Value& v) {
 // ---------------------------------------------------------------------------------------------
 // --env
 
-constexpr std::array<std::string_view, 4> kEnvNames = {"GOGC", "GOMEMLIMIT", "GODEBUG",
-                                                       "GOMAXPROCS"};
+constexpr std::array<std::string_view, 5> kEnvNames = {"GOGC", "GOMEMLIMIT", "GODEBUG",
+                                                       "GOMAXPROCS", "GOEXPERIMENT"};
 
 [[noreturn]] void envError(const std::string& msg) { throw ScenarioError("--env", 0, 0, msg); }
 
@@ -1049,6 +1056,9 @@ void setEnv(Scenario& s, std::string_view name, const std::string& value) {
         value == "off" ? std::nullopt : std::optional<Bytes>(goByteCount(value));
   } else if (name == "GOMAXPROCS") {
     s.runtime.gomaxprocs = gomaxprocs(value);
+  } else if (name == "GOEXPERIMENT") {
+    s.runtime.goexperiment = goExperiment(value);
+    checkScavengerKnobs(s.runtime);
   } else {
     s.runtime.godebug += (s.runtime.godebug.empty() ? "" : ",") + value;
   }
@@ -1066,6 +1076,14 @@ std::string_view envName(std::string_view piece) {
 // Unit parsers (public)
 
 }  // namespace
+
+const GoRelease& goReleaseOf(const RuntimeKnobs& k) {
+  return goRelease(k.go_version.empty() ? kNewestGo : std::string_view(k.go_version));
+}
+
+std::string goVersionText(const RuntimeKnobs& k) {
+  return k.go_version.empty() ? std::string(kNewestGo) : k.go_version;
+}
 
 Bytes parseBytes(const std::string& text) {
   auto [d, unit] = splitBytes(text, kSizeForm);
@@ -1138,7 +1156,7 @@ void applyEnv(Scenario& s, const std::string& env) {
     if (piece.empty()) continue;
     std::string_view name = envName(piece);
     if (name.empty() && last != "GODEBUG") {
-      envError("expected NAME=VALUE with NAME one of GOGC, GOMEMLIMIT, GODEBUG, GOMAXPROCS, got " +
+      envError("expected NAME=VALUE with NAME one of GOGC, GOMEMLIMIT, GODEBUG, GOMAXPROCS, GOEXPERIMENT, got " +
                inQuotes(piece));
     }
     if (name.empty()) {  // a continuation of the previous GODEBUG value
@@ -1175,7 +1193,8 @@ void applySet(Scenario& s, const std::string& assignment) {
   const RuntimeKnobs before = s.runtime;
   try {
     k->set(s, value);
-    if (k->path == "runtime.go" || k->path.starts_with("runtime.scavenger")) checkScavengerKnobs(s.runtime);
+    if (k->path == "runtime.go" || k->path == "runtime.goexperiment" || k->path.starts_with("runtime.scavenger"))
+      checkScavengerKnobs(s.runtime);
   } catch (const std::invalid_argument& e) {
     s.runtime = before;  // a rejected --set changes nothing
     throw ScenarioError("--set", 0, 0, std::string(k->path) + ": " + e.what());

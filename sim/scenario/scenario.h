@@ -19,6 +19,7 @@
 #include <variant>
 #include <vector>
 
+#include "goversion/goversion.h"
 #include "scavenger/scavenger.h"
 #include "units/units.h"
 
@@ -147,7 +148,9 @@ struct Step {
 };
 
 struct RuntimeKnobs {
-  std::string go_version = "1.19";     // "1.19", "1.16", ... (validated against known versions)
+  // "1.19", "1.21.4", ... as the version table reads it (goversion.h); empty = not given, which
+  // runs the newest modelled release (kNewestGo).
+  std::string go_version;
   int64_t gogc = 100;                  // -1 = off
   std::optional<Bytes> memory_limit;   // nullopt = off (math.MaxInt64)
   int64_t gomaxprocs = 2;
@@ -157,7 +160,13 @@ struct RuntimeKnobs {
   std::string pacer = "auto";
   std::string madvise = "auto";        // auto | dontneed | free
   std::string godebug;                 // GODEBUG string as given (e.g. "madvdontneed=0")
+  std::string goexperiment;            // GOEXPERIMENT as given (e.g. "nogreenteagc")
 };
+
+// The release a scenario runs: its go_version's row, or the newest modelled release's.
+const GoRelease& goReleaseOf(const RuntimeKnobs& k);
+// The version it runs as text: go_version, or kNewestGo when none was given.
+std::string goVersionText(const RuntimeKnobs& k);
 
 struct MachineKnobs {
   Bytes memory = GiB(24);

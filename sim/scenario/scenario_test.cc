@@ -255,7 +255,9 @@ steps:
 
 TEST(ParseScenario, Defaults) {
   Scenario s = parseScenario("name: d\nabout: x\nsteps: [gc]\n", "d.yaml");
-  EXPECT_EQ(s.runtime.go_version, "1.19");
+  EXPECT_EQ(s.runtime.go_version, "") << "no go: given";
+  EXPECT_EQ(goVersionText(s.runtime), "1.27") << "runs the newest modelled release";
+  EXPECT_EQ(goReleaseOf(s.runtime).minor, 27);
   EXPECT_EQ(s.runtime.gogc, 100);
   EXPECT_FALSE(s.runtime.memory_limit.has_value());
   EXPECT_EQ(s.runtime.gomaxprocs, 2);
@@ -355,7 +357,7 @@ TEST(ScenarioErrors, StructureAndKeys) {
   for (const BadCase& c : std::vector<BadCase>{
            {"about: x\nsteps: [gc]\nbogus: 1\n", 3, "expected one of name, about, runtime"},
            {"about: x\nruntime: {gogc: 100, gcpercent: 5}\nsteps: [gc]\n", 2,
-            "expected one of go, gogc, memory_limit, gomaxprocs, scavenger, pacer, madvise, "
+            "expected one of go, gogc, memory_limit, gomaxprocs, scavenger, goexperiment, pacer, madvise, "
             "godebug"},
            {"about: x\nmachine:\n  ram: 1GiB\nsteps: [gc]\n", 3,
             "expected one of memory, cgroup_limit, thp, baseline_rss"},
@@ -457,7 +459,12 @@ TEST(ScenarioErrors, RuntimeKnobs) {
             "runtime.gogc: expected a whole percentage >= 0 such as 100, or off"},
            {"about: x\nruntime: {gogc: lots}\nsteps: [gc]\n", 2, "or off"},
            {"about: x\nruntime:\n  go: 1.9\nsteps: [gc]\n", 3, "expected a Go version"},
-           {"about: x\nruntime:\n  go: \"1.23\"\nsteps: [gc]\n", 3, "1.11, 1.12"},
+           {"about: x\nruntime:\n  go: \"1.28\"\nsteps: [gc]\n", 3,
+            "runtime.go: Go 1.28 is not modelled; expected a Go version such as 1.21, 1.21.4 or go1.27 (gomemsim "
+            "models 1.11 to 1.27)"},
+           {"about: x\nruntime:\n  go: \"1.x\"\nsteps: [gc]\n", 3, "runtime.go: not a Go version; expected a Go version"},
+           {"about: x\nruntime: {go: \"1.24\", goexperiment: greenteagc}\nsteps: [gc]\n", 2,
+            "runtime.goexperiment: GOEXPERIMENT=greenteagc: Go 1.24 has no greenteagc experiment"},
            {"about: x\nruntime: {madvise: never}\nsteps: [gc]\n", 2,
             "expected auto, dontneed or free"},
            {"about: x\nruntime: {memory_limit: -1GiB}\nsteps: [gc]\n", 2, "or off"},
@@ -607,6 +614,13 @@ TEST(ApplySet, KeysAndAliases) {
   applySet(s, "runtime.gogc=75");
   applySet(s, "runtime.memory_limit=off");
   EXPECT_EQ(s.runtime.go_version, "1.22");
+  applySet(s, "go=go1.21.4");
+  EXPECT_EQ(s.runtime.go_version, "1.21.4");
+  applySet(s, "go=1.26");
+  applyEnv(s, "GOEXPERIMENT=nogreenteagc");
+  EXPECT_EQ(s.runtime.goexperiment, "nogreenteagc");
+  EXPECT_THROW(applySet(s, "go=1.24"), ScenarioError) << "1.24 has no greenteagc experiment to turn off";
+  EXPECT_EQ(s.runtime.go_version, "1.26") << "a rejected --set changes nothing";
   EXPECT_EQ(s.runtime.gogc, 75);
   EXPECT_FALSE(s.runtime.memory_limit.has_value());
 }
@@ -656,7 +670,7 @@ TEST(ApplySet, Errors) {
     EXPECT_THAT(e.what(),
                 HasSubstr("unknown key 'runtime.color'; expected one of runtime.go (go)"));
   }
-  for (const char* bad : {"gogc", "gogc=-1", "go=2.0", "gomaxprocs=0", "madvise=maybe",
+  for (const char* bad : {"gogc", "gogc=-1", "go=2.0", "go=1.x", "go=banana", "go=1.10", "gomaxprocs=0", "madvise=maybe",
                           "sample_every=0s", "machine.memory=lots", "seed=x", "memory_limit=1gb",
                           "pacer=bogus", "scavenger=bogus"}) {
     try {
@@ -672,7 +686,7 @@ TEST(ApplySet, Errors) {
 // A policy name the simulator does not know is a bad scenario (exit 2), not a failed run.
 TEST(ScenarioErrors, UnknownPolicyNames) {
   expectError({"about: x\nruntime:\n  scavenger: bogus\nsteps: [gc]\n", 3, "unknown scavenger policy 'bogus'"});
-  expectError({"about: x\nruntime: {pacer: go1.5}\nsteps: [gc]\n", 2, "expected auto or a pacer policy (go1.19)"});
+  expectError({"about: x\nruntime: {pacer: go1.5}\nsteps: [gc]\n", 2, "expected auto or a pacer policy (go1.19, go1.21)"});
 }
 
 TEST(ScenarioFiles, EveryShippedFileParses) {

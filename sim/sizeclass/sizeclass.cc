@@ -71,13 +71,11 @@ SizeClassTable::SizeClassTable(int64_t align16From) : classes_(makeClasses(align
   }
 }
 
-const SizeClassTable& SizeClassTable::forVersion(const std::string& goVersion) {
+const SizeClassTable& SizeClassTable::forRelease(const GoRelease& release) {
   // Go 1.16 inserted the 24-byte class by starting 16-byte alignment at 32 B instead of 16 B.
   static const SizeClassTable go115(16);
   static const SizeClassTable go116(32);
-  int minor = 0;
-  if (goVersion.rfind("1.", 0) == 0) minor = std::stoi(goVersion.substr(2));
-  return minor >= 16 || minor == 0 ? go116 : go115;
+  return release.sizeClasses == SizeClassScheme::Go115 ? go115 : go116;
 }
 
 void SizeClassTable::badSize() { throw std::out_of_range("not a small object size"); }

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "goversion/goversion.h"
 #include "units/units.h"
 
 namespace gomemsim {
@@ -36,8 +37,9 @@ struct SizeClass {
 
 class SizeClassTable {
  public:
-  // The table as generated for a Go version ("1.15" and earlier: 67 classes; "1.16"+: 68).
-  static const SizeClassTable& forVersion(const std::string& goVersion);
+  // The table as generated for a Go release (GoRelease::sizeClasses: Go <= 1.15 67 classes,
+  // Go 1.16+ 68).
+  static const SizeClassTable& forRelease(const GoRelease& release);
   // Builds a table with mksizeclasses.go's makeClasses; align16From is the size from which the
   // minimum alignment is 16 bytes (16 in Go <= 1.15, 32 in Go 1.16+).
   explicit SizeClassTable(int64_t align16From);

@@ -35,7 +35,7 @@ TEST(SizeClass, EveryRowMatchesGo119Source) {
   if (src.empty()) GTEST_SKIP() << "Go 1.19 runtime source not installed (golang-go)";
   const auto sizes = goArray(src, "class_to_size");
   const auto npages = goArray(src, "class_to_allocnpages");
-  const auto& t = SizeClassTable::forVersion("1.19");
+  const auto& t = SizeClassTable::forRelease(goRelease("1.19"));
   ASSERT_EQ(sizes.size(), 68u);
   ASSERT_EQ(t.numClasses(), 68);
   for (int c = 1; c < 68; ++c) {
@@ -51,7 +51,7 @@ TEST(SizeClass, EveryRowMatchesGo119Source) {
 }
 
 TEST(SizeClass, KnownRowsOfTheGeneratedComment) {
-  const auto& t = SizeClassTable::forVersion("1.19");
+  const auto& t = SizeClassTable::forRelease(goRelease("1.19"));
   // class 3: 24 B, 341 objects, 8 B tail; class 52: 9472 B, 7 pages, 6 objects, 512 B tail.
   EXPECT_EQ(t.cls(3).size, 24);
   EXPECT_EQ(t.cls(3).objects, 341);
@@ -64,17 +64,17 @@ TEST(SizeClass, KnownRowsOfTheGeneratedComment) {
 }
 
 TEST(SizeClass, Go115HasNo24ByteClass) {
-  const auto& t = SizeClassTable::forVersion("1.15");
+  const auto& t = SizeClassTable::forRelease(goRelease("1.15"));
   EXPECT_EQ(t.numClasses(), 67);
   EXPECT_EQ(t.cls(2).size, 16);
   EXPECT_EQ(t.cls(3).size, 32);
   EXPECT_EQ(t.classFor(17), 3);
-  EXPECT_EQ(SizeClassTable::forVersion("1.16").classFor(17), 3);
-  EXPECT_EQ(SizeClassTable::forVersion("1.16").cls(3).size, 24);
+  EXPECT_EQ(SizeClassTable::forRelease(goRelease("1.16")).classFor(17), 3);
+  EXPECT_EQ(SizeClassTable::forRelease(goRelease("1.16")).cls(3).size, 24);
 }
 
 TEST(SizeClass, RoundUpSmallAndLarge) {
-  const auto& t = SizeClassTable::forVersion("1.19");
+  const auto& t = SizeClassTable::forRelease(goRelease("1.19"));
   EXPECT_EQ(t.roundUp(Bytes(1)).v, 8);
   EXPECT_EQ(t.roundUp(Bytes(33)).v, 48);
   EXPECT_EQ(t.roundUp(Bytes(1025)).v, 1152);
@@ -89,7 +89,7 @@ TEST(SizeClass, RoundUpSmallAndLarge) {
 
 TEST(SizeClass, EveryClassWastesAtMostAnEighthOfItsSpan) {
   for (const char* v : {"1.15", "1.19"}) {
-    const auto& t = SizeClassTable::forVersion(v);
+    const auto& t = SizeClassTable::forRelease(goRelease(v));
     for (int c = 1; c < t.numClasses(); ++c)
       EXPECT_LE(t.cls(c).tailWaste * 8, t.cls(c).npages * kPageSize) << v << " class " << c;
   }

@@ -113,6 +113,84 @@ std::string findGo(const std::string& flag) {
   return "";
 }
 
+namespace {
+
+// $GOROOT/VERSION's first line ("go1.26.8") for a go command at $GOROOT/bin/go; empty if none.
+std::string toolchainVersion(const fs::path& go) {
+  std::error_code ec;
+  const fs::path real = fs::canonical(go, ec);
+  if (ec) return "";
+  std::string v = readFile(real.parent_path().parent_path() / "VERSION");
+  v = v.substr(0, v.find('\n'));
+  return v.rfind("go1.", 0) == 0 ? v : "";
+}
+
+std::vector<fs::path> moduleCacheToolchains() {
+  std::vector<fs::path> roots;
+  if (const char* m = std::getenv("GOMODCACHE"); m && *m) roots.emplace_back(m);
+  if (const char* g = std::getenv("GOPATH"); g && *g) roots.push_back(fs::path(g) / "pkg" / "mod");
+  if (const char* h = std::getenv("HOME"); h && *h) roots.push_back(fs::path(h) / "go" / "pkg" / "mod");
+  std::vector<fs::path> out;
+  for (const fs::path& r : roots) {
+    std::error_code ec;
+    const fs::path dir = r / "golang.org";
+    if (!fs::is_directory(dir, ec)) continue;
+    std::vector<fs::path> found;
+    for (const auto& e : fs::directory_iterator(dir, ec))
+      if (e.path().filename().string().rfind("toolchain@", 0) == 0) found.push_back(e.path() / "bin" / "go");
+    std::sort(found.begin(), found.end());
+    out.insert(out.end(), found.begin(), found.end());
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<GoToolchain> installedGoToolchains() {
+  std::vector<fs::path> candidates;
+  std::istringstream path(envOr("PATH", "/usr/local/bin:/usr/bin:/bin"));
+  for (std::string dir; std::getline(path, dir, ':');)
+    if (!dir.empty()) candidates.push_back(fs::path(dir) / "go");
+  candidates.emplace_back("/usr/local/go/bin/go");
+  std::error_code ec;
+  std::vector<fs::path> debian;
+  for (const auto& e : fs::directory_iterator("/usr/lib", ec))
+    if (e.path().filename().string().rfind("go-1.", 0) == 0) debian.push_back(e.path() / "bin" / "go");
+  std::sort(debian.begin(), debian.end());
+  candidates.insert(candidates.end(), debian.begin(), debian.end());
+  for (const fs::path& p : moduleCacheToolchains()) candidates.push_back(p);
+  std::vector<GoToolchain> out;
+  std::vector<std::string> seen;  // canonical paths
+  for (const fs::path& c : candidates) {
+    if (!executable(c)) continue;
+    const std::string real = fs::canonical(c, ec).string();
+    if (ec || std::find(seen.begin(), seen.end(), real) != seen.end()) continue;
+    seen.push_back(real);
+    const std::string v = toolchainVersion(c);
+    if (!v.empty()) out.push_back(GoToolchain{c.string(), v});
+  }
+  return out;
+}
+
+std::string findGoFor(const GoVersion& want) {
+  for (const GoToolchain& t : installedGoToolchains()) {
+    GoVersion have;
+    try {
+      have = parseGoVersion(t.version);
+    } catch (const GoVersionError&) {
+      continue;  // a release gomemsim does not model
+    }
+    if (have.minor == want.minor && (!want.patch || have.patch == want.patch)) return t.go;
+  }
+  return "";
+}
+
+std::string describeGoToolchains() {
+  std::string out;
+  for (const GoToolchain& t : installedGoToolchains()) out += (out.empty() ? "" : ", ") + t.version + " (" + t.go + ")";
+  return out.empty() ? "none" : out;
+}
+
 std::string driverSourceDir() {
   std::vector<fs::path> candidates;
   if (const char* d = std::getenv("GOMEMSIM_DRIVER_DIR")) candidates.emplace_back(d);
@@ -140,7 +218,9 @@ std::string buildDriver(const std::string& go, const std::string& srcDir, const 
   const std::string log = tmp + ".log";
   // No network, no workspace or vendor surprises from the user's environment; a writable build
   // cache even when HOME is unset.
-  std::vector<std::string> env = {"GOFLAGS=", "GOWORK=off", "GOPROXY=off", "GO111MODULE=on", "CGO_ENABLED=0"};
+  // GOTOOLCHAIN=local: build with this go, never a toolchain it would switch to.
+  std::vector<std::string> env = {"GOFLAGS=", "GOWORK=off", "GOPROXY=off", "GO111MODULE=on", "CGO_ENABLED=0",
+                                  "GOTOOLCHAIN=local"};
   if (!std::getenv("GOCACHE") && !std::getenv("HOME") && !std::getenv("XDG_CACHE_HOME"))
     env.push_back("GOCACHE=" + (fs::path(cacheDir) / "go-build").string());
   if (!std::getenv("GOPATH") && !std::getenv("HOME")) env.push_back("GOPATH=" + (fs::path(cacheDir) / "gopath").string());

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "goversion/goversion.h"
 #include "scenario/scenario.h"
 
 namespace gomemsim {
@@ -20,6 +21,22 @@ namespace gomemsim {
 // The go command: `flag` if given (it must be executable), else `go` on PATH, else the usual
 // install locations. Empty when there is none.
 std::string findGo(const std::string& flag);
+
+// A Go toolchain installed on this machine.
+struct GoToolchain {
+  std::string go;       // the go command's path
+  std::string version;  // its release as in $GOROOT/VERSION, e.g. "go1.26.8"
+};
+// The toolchains here, each GOROOT once, in this order: go on PATH, /usr/local/go, Debian's
+// /usr/lib/go-1.N, and the toolchains the go command fetched into the module cache
+// ($GOMODCACHE or ~/go/pkg/mod golang.org/toolchain@v0.0.1-go1.N.P.linux-amd64, what
+// GOTOOLCHAIN=go1.N.P downloads).
+std::vector<GoToolchain> installedGoToolchains();
+// The first installed toolchain of the scenario's release: the same minor version, and the same
+// patch when the scenario names one. Empty when none is installed.
+std::string findGoFor(const GoVersion& want);
+// "go1.19.8 (/usr/lib/go-1.19/bin/go), ..." for messages; "none" when nothing is installed.
+std::string describeGoToolchains();
 
 // The driver's Go source directory: $GOMEMSIM_DRIVER_DIR, else where this file was compiled
 // from, else sim/validate/driver above the running executable. Throws ValidateError(1).

@@ -247,19 +247,20 @@ Json stepJson(const Step& s, size_t index) {
 
 Json runtimeJson(const Scenario& s) {
   const RuntimeKnobs& k = s.runtime;
-  const std::string scav = k.scavenger == "auto" ? scavengerForVersion(k.go_version) : k.scavenger;
-  const std::string pacer = k.pacer == "auto" ? pacerForVersion(k.go_version) : k.pacer;
+  const GoRelease& go = goReleaseOf(k);
+  const std::string scav = k.scavenger == "auto" ? std::string(go.scavenger) : k.scavenger;
+  const std::string pacer = k.pacer == "auto" ? std::string(go.pacer) : k.pacer;
   return Json::object()
-      .add("go", Json::of(k.go_version))
+      .add("go", Json::of(goVersionText(k)))
       .add("gogc", Json::of(k.gogc))
       .add("memory_limit_bytes", optionalBytes(k.memory_limit))
       .add("gomaxprocs", Json::of(k.gomaxprocs))
       .add("scavenger", Json::of(scav))
-      .add("scavenger_default", Json::of(scavengerForVersion(k.go_version)))
+      .add("scavenger_default", Json::of(std::string(go.scavenger)))
       .add("pacer", Json::of(pacer))
-      .add("pacer_default", Json::of(pacerForVersion(k.go_version)))
+      .add("pacer_default", Json::of(std::string(go.pacer)))
       .add("madvise", Json::of(resolvedMadvise(k)))
-      .add("madvise_default", Json::of(defaultMadvise(k.go_version)))
+      .add("madvise_default", Json::of(defaultMadvise(goVersionText(k))))
       .add("godebug", Json::of(k.godebug));
 }
 

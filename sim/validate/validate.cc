@@ -145,10 +145,14 @@ int runValidate(const ValidateOptions& o, std::ostream& out, std::ostream& err) 
       out << "gomemsim validate: " << s.name << ", against the real run recorded in " << o.realDir << "\n";
       r = Simulation(s).run();
     } else {
-      const std::string go = findGo(o.go);
+      // The toolchain: --go, else an installed one of the scenario's release.
+      const std::string version = goVersionText(s.runtime);
+      const std::string go = o.go.empty() ? findGoFor(parseGoVersion(version)) : findGo(o.go);
       if (go.empty()) {
-        err << "gomemsim validate: go not found" << (o.go.empty() ? "" : " at " + o.go)
-            << "; install golang-go or pass --go\n";
+        if (!o.go.empty()) err << "gomemsim validate: --go " << o.go << ": not an executable go command\n";
+        else
+          err << "gomemsim validate: no Go " << version << " toolchain installed (found: " << describeGoToolchains()
+              << "); pass --go with one, or --set go=VERSION for one of those\n";
         return 1;
       }
       const std::string driver = buildDriver(go, driverSourceDir(), o.cacheDir.empty() ? defaultCacheDir() : o.cacheDir);
@@ -170,7 +174,7 @@ int runValidate(const ValidateOptions& o, std::ostream& out, std::ostream& err) 
     std::snprintf(buf, sizeof buf,
                   "  go %s, GOGC=%s, GOMAXPROCS=%lld, seed %llu; gomemsim %.1f s in %zu samples, real %.1f s in %zu "
                   "samples (aligned by %s)\n",
-                  s.runtime.go_version.c_str(), s.runtime.gogc < 0 ? "off" : std::to_string(s.runtime.gogc).c_str(),
+                  goVersionText(s.runtime).c_str(), s.runtime.gogc < 0 ? "off" : std::to_string(s.runtime.gogc).c_str(),
                   static_cast<long long>(s.runtime.gomaxprocs), static_cast<unsigned long long>(s.seed), c.simEnd,
                   simTrace.size(), c.realEnd, realTrace.size(), o.align == AlignMode::Steps ? "step ends" : "time");
     out << buf;

@@ -108,9 +108,8 @@ int64_t growslice117(int64_t oldCap, int64_t newLen) {
   return newcap <= 0 ? newLen : newcap;
 }
 
-GrowsliceRule growsliceForVersion(const std::string& goVersion) {
-  const int minor = goVersion.rfind("1.", 0) == 0 ? std::stoi(goVersion.substr(2)) : 99;
-  return minor >= 18 ? growslice118 : growslice117;
+GrowsliceRule growsliceFor(const GoRelease& release) {
+  return release.growslice == GrowsliceScheme::Go118 ? growslice118 : growslice117;
 }
 
 int64_t roundedCap(int64_t newcap, Bytes elem, const SizeClassTable& classes) {

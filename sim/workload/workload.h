@@ -73,7 +73,7 @@ double meanSize(const SizeDist& d);
 using GrowsliceRule = int64_t (*)(int64_t oldCap, int64_t newLen);
 int64_t growslice118(int64_t oldCap, int64_t newLen);
 int64_t growslice117(int64_t oldCap, int64_t newLen);
-GrowsliceRule growsliceForVersion(const std::string& goVersion);
+GrowsliceRule growsliceFor(const GoRelease& release);
 // The capacity after roundupsize(newcap * elem) / elem.
 int64_t roundedCap(int64_t newcap, Bytes elem, const SizeClassTable& classes);
 

@@ -8,7 +8,7 @@ namespace {
 // The seed program at a tenth of its size: 100 appends of 10 MiB to a []byte. Real Go 1.19
 // (../shared/realgo/seed_example/events.csv) ends with cap 1137893376 after 18 growths.
 TEST(Growslice, SeedProgramAtOneTenthMatchesRealGo119) {
-  const auto& classes = SizeClassTable::forVersion("1.19");
+  const auto& classes = SizeClassTable::forRelease(goRelease("1.19"));
   int64_t len = 0, cap = 0, grows = 0;
   for (int i = 0; i < 100; ++i) {
     const int64_t newLen = len + (10 << 20);

@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """The fidelity table: gomemsim against real Go, scenario x metric, from tools/fidelity.sh's runs.
 
-Reads OUT/meta.txt and, per scenario id, OUT/<id>/run-<k>/{validate.csv,sim/trace.csv,
-real/trace.csv,wall_s} (what `gomemsim validate --out` writes, plus the wall time), and writes
-the Markdown table to stdout and OUT/fidelity.md; with --readme, also between README's markers
-`<!-- fidelity:begin` and `<!-- fidelity:end -->` (the marker lines are kept, the rest of the
-file is untouched). Same runs => byte-identical output.
+Reads, per Go version V of --versions, OUT/V/meta.txt and, per scenario id, OUT/V/<id>/run-<k>/
+{validate.csv,sim/trace.csv,real/trace.csv,wall_s} (what `gomemsim validate --out` writes, plus
+the wall time), and writes the Markdown tables, one block per version, to stdout and
+OUT/fidelity.md; with --readme, also between README's markers `<!-- fidelity:begin` and
+`<!-- fidelity:end -->` (the marker lines are kept, the rest of the file is untouched). Same runs
+=> byte-identical output.
 
 Per metric: gomemsim's value (deterministic, identical in every run), the median of the real
-runs, the relative error (sim - real) / |real|, and whether it meets issue 4's target for Go 1.19.
+runs, the relative error (sim - real) / |real|, and whether it meets issue 4's target (and issue 9's
+for RSS after debug.FreeOSMemory), for every Go version.
 Standard library only.
 """
 
@@ -28,6 +30,7 @@ COLUMNS = [
     ("heap_goal_peak", "peak heap goal", 0.05, "bytes"),
     ("release", "release after drop", 0.20, "seconds"),
     ("pprof_drop", "pprof inuse at drop", 0.05, "bytes"),
+    ("rss_freeos", "RSS after FreeOSMemory", 0.10, "bytes"),
 ]
 BEGIN, END = "<!-- fidelity:begin", "<!-- fidelity:end -->"
 RELEASE_STEPS = re.compile(r"^(drop:.*|drop_all|free_os_memory)$")
@@ -86,6 +89,19 @@ def pprof_at_drop(trace_path):
     return value
 
 
+def rss_after_free_os_memory(trace_path):
+    """rss in the row written right after the first free_os_memory step (its last row)."""
+    with open(trace_path, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    value, inside = math.nan, False
+    for r in rows:
+        if r["step"] == "free_os_memory":
+            value, inside = num(r["rss"]), True
+        elif inside:
+            break
+    return value
+
+
 def sample_every_s(scenario_path):
     """The scenario's sample_every in seconds (100 ms when absent)."""
     with open(scenario_path, encoding="utf-8") as f:
@@ -119,6 +135,8 @@ def run_values(run_dir):
     out["release"] = get("rss", "release_s:" + label) if best else (math.nan, math.nan)
     out["pprof_drop"] = (pprof_at_drop(os.path.join(run_dir, "sim", "trace.csv")),
                          pprof_at_drop(os.path.join(run_dir, "real", "trace.csv")))
+    out["rss_freeos"] = (rss_after_free_os_memory(os.path.join(run_dir, "sim", "trace.csv")),
+                         rss_after_free_os_memory(os.path.join(run_dir, "real", "trace.csv")))
     wall = math.nan
     wall_path = os.path.join(run_dir, "wall_s")
     if os.path.exists(wall_path):
@@ -175,32 +193,34 @@ def cell(kind, target, sim, real, slack=0.0, goal=False):
 
 
 def read_notes(path):
-    """notes.tsv: (id, column key) -> why that cell misses its target."""
+    """notes.tsv: (version, id, column key) -> why that cell misses its target."""
     notes = {}
     if os.path.exists(path):
         with open(path, encoding="utf-8") as f:
             for line in f:
                 s = line.strip()
                 if s and not s.startswith("#"):
-                    sid, key, text = s.split(None, 2)
-                    notes[(sid, key)] = text
+                    version, sid, key, text = s.split(None, 3)
+                    notes[(version, sid, key)] = text
     return notes
 
 
-def build(args):
+def build_version(args, version, notes):
     sets = read_set(args.set)
-    notes = read_notes(os.path.join(os.path.dirname(os.path.abspath(args.set)), "notes.tsv"))
     missed = []
-    meta = read_meta(os.path.join(args.out, "meta.txt"))
+    vout = os.path.join(args.out, version)
+    meta = read_meta(os.path.join(vout, "meta.txt"))
     ids = [i for i in args.ids.split(",") if i]
     setdir = os.path.dirname(os.path.abspath(args.set))
     body, spread_rows, events = [], [], []
     for sid in ids:
         file, env = sets[sid]
+        if not os.path.isdir(os.path.join(vout, sid)):
+            continue
         runs = sorted(
-            (d for d in os.listdir(os.path.join(args.out, sid)) if re.fullmatch(r"run-\d+", d)),
+            (d for d in os.listdir(os.path.join(vout, sid)) if re.fullmatch(r"run-\d+", d)),
             key=lambda d: int(d.split("-")[1]))
-        per_run = [run_values(os.path.join(args.out, sid, d)) for d in runs]
+        per_run = [run_values(os.path.join(vout, sid, d)) for d in runs]
         if not per_run:
             continue
         slack = sample_every_s(os.path.join(setdir, file))
@@ -215,7 +235,7 @@ def build(args):
             cells.append(cell(kind, target, sim, real, slack if kind == "seconds" else 0.0, key == "heap_goal_peak"))
             if cells[-1].endswith("✗"):
                 title = next(c[1] for c in COLUMNS if c[0] == key)
-                missed.append(f"- {sid}, {title}: {notes.get((sid, key), 'not explained yet')}.")
+                missed.append(f"- {sid}, {title}: {notes.get((version, sid, key), 'not explained yet')}.")
             finite = [x for x in reals if not math.isnan(x)]
             if key == "heap_goal_peak" and finite and all(x == 0 or x >= NO_GOAL for x in finite):
                 spreads.append("-")
@@ -235,32 +255,23 @@ def build(args):
             events.append(f"{sid}: `{'`, `'.join(labels)}`")
 
     multi = any(r.split(" | ")[1] != "1" for r in spread_rows)
-    machine = (f"{meta.get('go_version', '?')} (Debian's golang-go) on {meta.get('nproc', '?')} CPUs "
-               f"({meta.get('model', '?')}, transparent huge pages {meta.get('thp', '?')})")
+    go = meta.get("go_version", "?").replace("go version ", "")
+    machine = f"{go} on {meta.get('nproc', '?')} CPUs ({meta.get('model', '?')}, transparent huge pages {meta.get('thp', '?')})"
     if meta.get("mode") == "recorded":
-        first = (f"Real runs recorded {meta.get('date', '?')} with {machine} (`tests/fidelity`); gomemsim "
-                 f"{meta.get('commit', '?')} compared with them by `tools/fidelity.sh --recorded`.")
+        first = (f"Real runs recorded {meta.get('date', '?')} with {machine} (`tests/fidelity/{version}`); "
+                 f"gomemsim {meta.get('commit', '?')} compared with them by `tools/fidelity.sh --recorded`.")
     else:
         first = (f"Measured {meta.get('date', '?')} with {machine}, gomemsim {meta.get('commit', '?')}, by "
                  "`tools/fidelity.sh`" + (" --ci" if meta.get("mode") == "ci" else "") + ".")
     lines = [
-        first,
+        f"### {version}",
         "",
-        "Each cell: gomemsim / real Go (relative error, gomemsim - real over real) and ✓ or ✗ against "
-        "issue 4's target for Go 1.19: GC count within 10 %, peak and final RSS within 10 %, heap goal "
-        "within 5 %, time to release RSS after a drop within 20 % (or within one sample interval), the "
-        "heap profile's in-use bytes at the drop within 5 %. "
-        + ("The real side is the median of the real runs: more of them for the scenarios whose real runs "
-           "vary (where a growing heap's GCs land, the scavenger's batches) than for steady-service and the "
-           "GOGC sweep; gomemsim is deterministic, so its figure is the same against every run. The second "
-           "table gives the number of runs, their spread (max - min) / median, and the wall time of one "
-           "`gomemsim validate`."
-           if multi else "The real side is a single run per scenario.")
-        + " Release after drop: time from the step until RSS is within 10 % of its value at the end of "
-        "the quiet period that follows, for the step event that released the most real RSS"
+        first
+        + (" The real side is the median of the real runs; the second table gives their number and spread."
+           if multi else " The real side is a single run per scenario.")
+        + " Release after drop is for the step event that released the most real RSS"
         + (f" ({'; '.join(events)})" if events else "")
-        + ". With GOGC=off there is no heap goal (Go reports ~2^63 B, gomemsim 0): shown as none."
-        + (" No Go ran for this table, so it has no wall times." if meta.get("mode") == "recorded" else ""),
+        + "." + (" No Go ran for this table, so it has no wall times." if meta.get("mode") == "recorded" else ""),
         "",
         "| scenario | " + " | ".join(c[1] for c in COLUMNS) + " |",
         "|---|" + "---|" * len(COLUMNS),
@@ -276,6 +287,23 @@ def build(args):
             *spread_rows,
         ]
     return "\n".join(lines) + "\n"
+
+
+def build(args):
+    notes = read_notes(os.path.join(os.path.dirname(os.path.abspath(args.set)), "notes.tsv"))
+    versions = [v for v in args.versions.split(",") if v]
+    intro = (
+        "Each cell: gomemsim / real Go (relative error, gomemsim - real over real) and ✓ or ✗ against "
+        "the target: GC count within 10 %, peak and final RSS within 10 %, heap goal within 5 %, time to "
+        "release RSS after a drop within 20 % (or within one sample interval), the heap profile's in-use "
+        "bytes at the drop within 5 %, RSS right after debug.FreeOSMemory() within 10 %. gomemsim runs "
+        "each scenario as the Go version of its block (`--set go=VERSION`), and is deterministic, so its "
+        "figure is the same against every real run. Release after drop: time from the step until RSS is "
+        "within 10 % of its value at the end of the quiet period that follows. With GOGC=off there is no "
+        "heap goal (Go reports ~2^63 B, gomemsim 0): shown as none. The spread tables give (max - min) / "
+        "median of the real runs: where a growing heap's GCs land and the scavenger's batches vary from "
+        "run to run, steady states do not.\n")
+    return intro + "".join("\n" + build_version(args, v, notes) for v in versions)
 
 
 def replace_readme(path, table):
@@ -298,6 +326,7 @@ def main():
     p.add_argument("--set", required=True, help="tools/fidelity/set.tsv")
     p.add_argument("--out", required=True, help="the runs' directory")
     p.add_argument("--ids", required=True, help="scenario ids, comma-separated, in table order")
+    p.add_argument("--versions", required=True, help="Go versions (folders of --out), comma-separated, in block order")
     p.add_argument("--readme", help="README.md to update between the markers")
     a = p.parse_args()
     table = build(a)

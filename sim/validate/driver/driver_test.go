@@ -233,3 +233,17 @@ func TestGoMinor(t *testing.T) {
 		t.Fatal(goMinor("go1.19.8"))
 	}
 }
+
+func TestSameRelease(t *testing.T) {
+	for _, c := range []struct {
+		want, running string
+		same          bool
+	}{
+		{"1.26", "go1.26.8", true}, {"1.26.8", "go1.26.8", true}, {"1.26.7", "go1.26.8", false},
+		{"1.19", "go1.26.8", false}, {"1.2", "go1.26.8", false}, {"1.27", "go1.27.3", true},
+	} {
+		if got := sameRelease(c.want, c.running); got != c.same {
+			t.Errorf("sameRelease(%q, %q) = %v, want %v", c.want, c.running, got, c.same)
+		}
+	}
+}

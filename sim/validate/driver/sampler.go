@@ -21,6 +21,9 @@ package main
 //                       it costs ~20 us per resident MiB); empty in the other rows
 //   rss_minus_lazyfree  rss - lazy_free, in the rows that have lazy_free
 //   anon_huge_pages     AnonHugePages of /proc/self/smaps_rollup, in the rows that have lazy_free
+//   gc_sys              MemStats.GCSys: the GC's metadata (heap bitmap, mark bits, ...)
+//   gc_limiter_last_enabled  runtime/metrics /gc/limiter/last-enabled:gc-cycle (Go 1.20+; empty
+//                       before): the last GC cycle during which the GC CPU limiter was on
 // unswept_garbage, span_free, retained_free, runtime_overhead, baseline, the per-path release
 // counters (released_background, released_eager, released_forced: Go 1.19 exports only their
 // sum) and gc_limiter_fill (the limiter's bucket is not exported) are what only the simulator
@@ -46,16 +49,16 @@ var traceColumns = []string{"time_s", "step", "rss", "heap_alloc", "heap_inuse",
 	"heap_sys", "heap_goal", "stack_inuse", "sys", "num_gc", "gc_cpu_fraction", "pprof_inuse", "pprof_inuse_sampled",
 	"reachable", "unswept_garbage", "span_free", "retained_free", "lazy_free", "runtime_overhead", "baseline",
 	"released_background", "released_eager", "released_forced", "rss_minus_lazyfree", "gc_limiter_fill",
-	"anon_huge_pages"}
+	"anon_huge_pages", "gc_sys", "gc_limiter_last_enabled"}
 
 type row struct {
 	t                                                          float64
 	step                                                       string
 	rss, heapAlloc, heapInuse, heapIdle, heapReleased, heapSys int64
 	heapGoal, stackInuse, sys, numGC, pprofInuse, pprofSampled int64
-	reachable, lazyFree, anonHuge                              int64
+	reachable, lazyFree, anonHuge, gcSys, limiterLast          int64
 	gcCPUFraction                                              float64
-	hasLazy                                                    bool
+	hasLazy, hasLimiter                                        bool
 }
 
 type sampler struct {
@@ -79,7 +82,7 @@ type sampler struct {
 func newSampler(start time.Time, every time.Duration, reachable *atomic.Int64, expectRows int) *sampler {
 	s := &sampler{start: start, every: every, reachable: reachable,
 		rows:    make([]row, 0, expectRows),
-		goal:    []metrics.Sample{{Name: "/gc/heap/goal:bytes"}},
+		goal:    []metrics.Sample{{Name: "/gc/heap/goal:bytes"}, {Name: "/gc/limiter/last-enabled:gc-cycle"}},
 		recs:    make([]runtime.MemProfileRecord, 256),
 		statBuf: make([]byte, 8192),
 		stop:    make(chan struct{}), done: make(chan struct{})}
@@ -135,9 +138,12 @@ func (s *sampler) sample(step string) {
 		heapAlloc: int64(s.ms.HeapAlloc), heapInuse: int64(s.ms.HeapInuse), heapIdle: int64(s.ms.HeapIdle),
 		heapReleased: int64(s.ms.HeapReleased), heapSys: int64(s.ms.HeapSys), stackInuse: int64(s.ms.StackInuse),
 		sys: int64(s.ms.Sys), numGC: int64(s.ms.NumGC), gcCPUFraction: s.ms.GCCPUFraction,
-		pprofInuse: inuse, pprofSampled: sampled, reachable: s.reachable.Load()}
+		pprofInuse: inuse, pprofSampled: sampled, reachable: s.reachable.Load(), gcSys: int64(s.ms.GCSys)}
 	if g := s.goal[0].Value; g.Kind() == metrics.KindUint64 {
 		r.heapGoal = int64(g.Uint64())
+	}
+	if l := s.goal[1].Value; l.Kind() == metrics.KindUint64 {
+		r.limiterLast, r.hasLimiter = int64(l.Uint64()), true
 	}
 	if now.Sub(s.lastLazy) >= time.Second {
 		if lf, huge, ok := smapsRollup(); ok {
@@ -233,16 +239,19 @@ func (s *sampler) writeCSV(path string) error {
 	b.WriteString(strings.Join(traceColumns, ",") + "\n")
 	for i := range s.rows {
 		r := &s.rows[i]
-		lazy, rssNotLazy, huge := "", "", ""
+		lazy, rssNotLazy, huge, limiter := "", "", "", ""
+		if r.hasLimiter {
+			limiter = strconv.FormatInt(r.limiterLast, 10)
+		}
 		if r.hasLazy {
 			lazy = strconv.FormatInt(r.lazyFree, 10)
 			rssNotLazy = strconv.FormatInt(r.rss-r.lazyFree, 10)
 			huge = strconv.FormatInt(r.anonHuge, 10)
 		}
-		fmt.Fprintf(&b, "%.4f,%s,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%.6f,%d,%d,%d,,,,%s,,,,,,%s,,%s\n",
+		fmt.Fprintf(&b, "%.4f,%s,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%.6f,%d,%d,%d,,,,%s,,,,,,%s,,%s,%d,%s\n",
 			r.t, csvField(r.step), r.rss, r.heapAlloc, r.heapInuse, r.heapIdle, r.heapReleased, r.heapSys,
 			r.heapGoal, r.stackInuse, r.sys, r.numGC, r.gcCPUFraction, r.pprofInuse, r.pprofSampled,
-			r.reachable, lazy, rssNotLazy, huge)
+			r.reachable, lazy, rssNotLazy, huge, r.gcSys, limiter)
 	}
 	return writeFileAtomic(path, []byte(b.String()))
 }

@@ -157,14 +157,23 @@ func goMinor(version string) string {
 	return parts[0] + "." + parts[1]
 }
 
+// sameRelease reports whether the scenario's version ("1.26" or "1.26.8") is the running
+// toolchain's ("go1.26.8"): the same minor release, and the same patch when one is given.
+func sameRelease(want, running string) bool {
+	if strings.Count(want, ".") >= 2 {
+		return "go"+want == running
+	}
+	return want == goMinor(running)
+}
+
 // refusals lists every feature of s this process cannot reproduce (empty: it can run s).
 func refusals(s *Scenario) []string {
 	var out []string
 	add := func(format string, a ...interface{}) { out = append(out, fmt.Sprintf(format, a...)) }
 	rt := s.Runtime
-	if have := goMinor(runtime.Version()); rt.Go != have {
+	if !sameRelease(rt.Go, runtime.Version()) {
 		add("go version %s: this driver runs on %s (the toolchain that built it); pass --go with a Go %s toolchain or --set go=%s",
-			rt.Go, runtime.Version(), rt.Go, have)
+			rt.Go, runtime.Version(), rt.Go, goMinor(runtime.Version()))
 	}
 	if rt.Scavenger != rt.ScavengerDefault {
 		add("scavenger policy %q: the real Go %s runtime always runs its own (%s) and has no switch for another",

@@ -1,0 +1,3 @@
+module gomemsim/layout
+
+go 1.19
