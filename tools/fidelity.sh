@@ -70,7 +70,7 @@ if ! [ -x "$bin" ] && [ $tableOnly = 0 ]; then echo "fidelity.sh: no gomemsim bi
 # The scenarios to run: "id file env runs tolerance" lines.
 selected=$(awk -v ci=$ci -v only=",$only," '
   /^[[:space:]]*(#|$)/ { next }
-  NF != 6 || $5 !~ /^[1-9][0-9]*$/ { printf "set.tsv:%d: expected 6 fields (id file env ci runs tolerance)\n", NR > "/dev/stderr"; bad = 1; next }
+  NF != 7 || $5 !~ /^[1-9][0-9]*$/ { printf "set.tsv:%d: expected 7 fields (id file env ci runs tolerance table)\n", NR > "/dev/stderr"; bad = 1; next }
   ci == 1 && $4 != "ci" { next }
   only != ",," && index(only, "," $1 ",") == 0 { next }
   { print $1, $2, $3, $5, $6 }
@@ -87,6 +87,30 @@ wanted() {
 }
 # The release (1.N) of a version name go1.N[.P].
 release() { sed 's/^go\(1\.[0-9]*\).*/\1/' <<< "$1"; }
+
+# tolerance TOL GOVERSION: set.tsv's tolerance for one Go version: the plain METRIC.STAT=REL
+# entries, overridden by `VERSION:METRIC.STAT=REL` ones for this version (VERSION go1.N.P or
+# go1.N); `=-` leaves the metric unchecked. Prints - when nothing is left.
+tolerance() {
+  local tol=$1 gov=$2
+  [ "$tol" = - ] && { echo -; return; }
+  awk -v tol="$tol" -v gov="$gov" -v rel="go$(release "$gov")" 'BEGIN {
+    n = split(tol, e, ",")
+    for (pass = 0; pass < 2; pass++)
+      for (i = 1; i <= n; i++) {
+        entry = e[i]; c = index(entry, ":")
+        if (pass == 0 && c == 0) { split(entry, kv, "="); v[kv[1]] = kv[2]; if (!(kv[1] in seen)) { seen[kv[1]] = 1; order[++m] = kv[1] } }
+        if (pass == 1 && c > 0) {
+          who = substr(entry, 1, c - 1); rest = substr(entry, c + 1)
+          if (who != gov && who != rel) continue
+          split(rest, kv, "="); v[kv[1]] = kv[2]; if (!(kv[1] in seen)) { seen[kv[1]] = 1; order[++m] = kv[1] }
+        }
+      }
+    out = ""
+    for (i = 1; i <= m; i++) if (v[order[i]] != "-") out = out (out == "" ? "" : ",") order[i] "=" v[order[i]]
+    print (out == "" ? "-" : out)
+  }'
+}
 
 # machineMeta GOVERSION: meta.txt lines describing this machine and commit.
 machineMeta() {
@@ -124,7 +148,8 @@ if [ -n "$recorded" ]; then
         dir="$vout/$id/$(basename "$real")"
         args=(validate "$setdir/$file" --out "$dir" --real "$real" --set "go=${gov#go}")
         [ "$env" = - ] || args+=(--env "$env")
-        [ "$tol" = - ] || args+=(--tolerance "$tol")
+        vtol=$(tolerance "$tol" "$gov")
+        [ "$vtol" = - ] || args+=(--tolerance "$vtol")
         echo "== $gov $id ($(basename "$real")): gomemsim ${args[*]}"
         mkdir -p "$vout/$id"
         rc=0
@@ -192,7 +217,8 @@ elif [ $tableOnly = 0 ]; then
         args=(validate "$setdir/$file" --out "$dir" --go "$go" --set "go=${gov#go}")
         [ "$env" = - ] || args+=(--env "$env")
         args+=(${thpset[@]+"${thpset[@]}"})
-        [ $ci = 0 ] || [ "$tol" = - ] || args+=(--tolerance "$tol")
+        vtol=$(tolerance "$tol" "$gov")
+        [ $ci = 0 ] || [ "$vtol" = - ] || args+=(--tolerance "$vtol")
         echo "== $gov $id (run $k of $n): gomemsim ${args[*]}"
         t0=$(date +%s.%N)
         rc=0

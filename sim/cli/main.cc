@@ -15,7 +15,7 @@
 #include "engine/simulation.h"
 #include "observe/outputs.h"
 #include "scenario/scenario.h"
-#include "sizeclass/sizeclass.h"
+#include "sizeclass/span_layout.h"
 #include "validate/real_go.h"
 #include "validate/validate.h"
 
@@ -62,9 +62,10 @@ int cmdRun(const std::vector<std::string>& args) {
 
 int cmdSizeclass(const std::vector<std::string>& args) {
   po::options_description opts("gomemsim sizeclass SIZE [options]");
-  std::string go(kNewestGo);
+  std::string go(kNewestGo), goexperiment;
   opts.add_options()("help,h", "show this help")
       ("go", po::value<std::string>(&go), "Go version, 1.11 to 1.27 (default: the newest modelled)")
+      ("goexperiment", po::value<std::string>(&goexperiment), "GOEXPERIMENT, e.g. nogreenteagc (Go 1.26+) or greenteagc (1.25)")
       ("pointers", "the object contains pointers (no tiny allocator)");
   po::options_description hidden;
   hidden.add_options()("size", po::value<std::string>(), "object size");
@@ -95,29 +96,45 @@ int cmdSizeclass(const std::vector<std::string>& args) {
     return kExitBadInput;
   }
   const GoRelease* release = nullptr;
+  bool greenTea = false;
   try {
     release = &goRelease(go);
+    greenTea = greenTeaFor(*release, goexperiment);
   } catch (const GoVersionError& e) {
-    std::cerr << "gomemsim sizeclass: --go: " << e.what() << "\n";
+    std::cerr << "gomemsim sizeclass: " << e.what() << "\n";
     return kExitBadInput;
   }
-  const auto& t = SizeClassTable::forRelease(*release);
+  const SpanLayout layout = SpanLayout::forRelease(*release, greenTea);
   const bool pointers = vm.count("pointers") > 0;
-  std::cout << "size " << size.v << " B (go " << parseGoVersion(go).text() << ")\n";
-  if (isTiny(size, pointers)) {
-    std::cout << "  tiny allocator: packed into a 16 B block (size class 2) with other pointer-free objects < 16 B\n";
-  }
-  if (isLarge(size)) {
+  std::cout << "size " << size.v << " B" << (pointers ? " with pointers" : "") << " (go " << parseGoVersion(go).text()
+            << (greenTea ? ", Green Tea GC" : "") << ")\n";
+  if (layout.isLarge(size, pointers)) {
     const Pages np = pagesFor(size);
     std::cout << "  large object: its own span of " << np.v << " pages (" << toBytes(np).v << " B), waste "
               << toBytes(np).v - size.v << " B\n";
     return 0;
   }
-  const int c = t.classFor(size.v);
-  const SizeClass& sc = t.cls(c);
-  std::cout << "  class " << c << ": " << sc.size << " B per object, span " << sc.npages * kPageSize << " B ("
-            << sc.npages << " pages), " << sc.objects << " objects per span\n"
-            << "  waste: " << sc.size - size.v << " B rounding per object, " << sc.tailWaste << " B tail per span\n";
+  const bool tiny = isTiny(size, pointers);
+  if (tiny) {
+    std::cout << "  tiny allocator: packed into a 16 B block (size class 2) with other pointer-free objects < 16 B\n";
+  }
+  const int c = tiny ? kTinySizeClass : layout.classFor(size, pointers);
+  const SizeClass& sc = layout.classes().cls(c);
+  const bool noscan = !pointers;
+  const int64_t nelems = layout.nelems(c, noscan);
+  const int64_t header = layout.headerBytes(size, pointers);
+  const int64_t reserve = layout.tailReserve(c, noscan);
+  const int64_t spanBytes = sc.npages * kPageSize;
+  std::cout << "  class " << c << ": " << sc.size << " B per object, span " << spanBytes << " B (" << sc.npages
+            << " pages), " << nelems << " objects per span\n";
+  if (header > 0) std::cout << "  malloc header: " << header << " B before the object (Go 1.22+ pointerful objects > 512 B)\n";
+  if (reserve > 0)
+    std::cout << "  in-span metadata: " << reserve << " B at the span's end ("
+              << (noscan ? "" : "pointer bits") << (noscan || !greenTea || sc.size < 16 ? "" : " and ")
+              << (greenTea && sc.size >= 16 ? "Green Tea inline mark bits" : "") << ")\n";
+  std::cout << "  waste: " << (tiny ? 0 : sc.size - size.v - header) << " B rounding per object"
+            << (header > 0 ? " (header excluded)" : "") << ", " << spanBytes - nelems * sc.size - reserve
+            << " B tail per span\n";
   return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "common/godebug.h"
 #include "engine/draws.h"
 #include "workload/workload.h"
 
@@ -22,15 +23,17 @@ RuntimeConfig runtimeConfigFor(const Scenario& s) {
   c.release = &goReleaseOf(s.runtime);
   c.gogc = s.runtime.gogc;
   c.memoryLimit = s.runtime.memory_limit;
-  c.gomaxprocs = s.runtime.gomaxprocs;
+  c.gomaxprocs = gomaxprocsOf(s);  // resolved once (scenario.h)
   c.scavenger = s.runtime.scavenger;
   c.scavengerParams = s.runtime.scavenger_params;
   c.pacer = s.runtime.pacer;
   c.madvise = resolveMadvise(s.runtime.madvise, *c.release, s.runtime.godebug);
+  c.greenTea = greenTeaFor(*c.release, s.runtime.goexperiment);
+  c.disableThp = c.release->disableThpSetting && godebugValue(s.runtime.godebug, "disablethp").value_or(0) != 0;
   c.thp = parseThpMode(s.machine.thp);
   c.machine.memory = s.machine.memory;
   c.machine.cgroupLimit = s.machine.cgroup_limit;
-  if (s.machine.baseline_rss.v > 0) c.baselineRss = s.machine.baseline_rss;
+  c.baselineRss = s.machine.baseline_rss.v > 0 ? s.machine.baseline_rss : Bytes(c.release->baselineRssKiB << 10);
   c.seed = s.seed;
   return c;
 }
@@ -209,7 +212,7 @@ void Simulation::runAlloc(const RunStep& r) {
   // The program's CPU while its streams run: allocating and writing what it allocates.
   double writesPerSec = 0;
   for (const auto& a : r.alloc) writesPerSec += a.bytes_per_second * std::min(1.0, a.touch);
-  const double mutatorCpus = std::min<double>(static_cast<double>(sc_.runtime.gomaxprocs),
+  const double mutatorCpus = std::min<double>(static_cast<double>(gomaxprocsOf(sc_)),
                                               (objectsPerSec * kAllocNs + writesPerSec * kMemclrNsPerByte) * 1e-9);
   const SimTime start = rt_.now();
   const SimTime end = start + r.duration;
@@ -272,14 +275,13 @@ void Simulation::append(const AppendStep& a) {
   if (inserted) ++nextBucket_;
   Slice& sl = slices_[a.slice];
   sl.tag = tag;
-  const auto& classes = SizeClassTable::forRelease(goReleaseOf(sc_.runtime));
   const int64_t add = a.add.v / a.elem.v;
   for (int64_t i = 0; i < a.times; ++i) {
     const int64_t newLen = sl.len + add;
     double costNs = 0;
     if (newLen > sl.cap) {
       // s = append(s, make([]T, add)...): growslice, copy the old elements, clear the rest.
-      const int64_t newCap = roundedCap(growslice_(sl.cap, newLen), a.elem, classes);
+      const int64_t newCap = roundedCap(growslice_(sl.cap, newLen), a.elem, rt_.layout(), a.pointers);
       const Bytes capmem(newCap * a.elem.v);
       const FaultMark faults(rt_);
       const ObjectRef fresh = rt_.malloc(0, capmem, a.pointers, tag, capmem, bit->second);

@@ -84,6 +84,7 @@ std::vector<GoRelease> buildTable() {
   // golang/go#61718); 1.21.4 dropped the collapse too (golang/go#64332); 1.21.6 added
   // GODEBUG=disablethp (mem_linux.go sysMapOS).
   r.pacer = "go1.21";
+  r.mspanBytes = 152;  // + pinnerBits (runtime.Pinner)
   r.scavenger = "background-1.21";
   r.metadataHugePages = true;
   r.scavtrace = ST::Go121;
@@ -99,6 +100,7 @@ std::vector<GoRelease> buildTable() {
   // memory-limit goal bug is fixed (golang/go#62449).
   r.heapBits = HB::AllocationHeaders;
   r.scavengerLimitGoalBug = false;
+  r.mspanBytes = 160;  // + largeType
   add("1.22", 22);
   add("1.23", 23);
   add("1.24", 24);
@@ -109,9 +111,13 @@ std::vector<GoRelease> buildTable() {
   add("1.25", 25);
   // Go 1.26: Green Tea by default (internal/buildcfg/exp.go; GOEXPERIMENT=nogreenteagc off).
   r.greenTeaDefault = true;
+  r.releasedSpansSkipZeroing = true;
+  r.arenaPageBitmaps = 4;
+  r.baselineRssKiB = 2240;
   add("1.26", 26);
   // Go 1.27: size-specialised malloc below 80 B (CPU only) and the runtimefreegc experiment,
   // off by default (internal/buildcfg/exp.go): no change gomemsim models.
+  r.baselineRssKiB = 2660;
   add("1.27", 27);
   return rows;
 }
@@ -216,8 +222,9 @@ bool hasRuntimeMetric(const GoRelease& r, std::string_view name) {
       {"/memory/classes/heap/stacks:bytes", 16},  {"/memory/classes/heap/unused:bytes", 16},
       {"/memory/classes/metadata/other:bytes", 16}, {"/memory/classes/total:bytes", 16},
       {"/gc/gomemlimit:bytes", 21},            {"/gc/gogc:percent", 21},
-      {"/gc/heap/live:bytes", 21},             {"/gc/limiter/last-enabled:gc-cycle", 20},
-      {"/sched/gomaxprocs:threads", 20},
+      {"/gc/heap/live:bytes", 21},
+      // Already in Go 1.19.8's description.go (the reference map dates them to 1.20).
+      {"/gc/limiter/last-enabled:gc-cycle", 19}, {"/sched/gomaxprocs:threads", 19},
   };
   for (const Since& s : kSince)
     if (s.name == name) return r.minor >= s.minor;

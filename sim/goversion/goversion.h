@@ -101,6 +101,22 @@ struct GoRelease {
   SizeClassScheme sizeClasses = SizeClassScheme::Go116;
   GrowsliceScheme growslice = GrowsliceScheme::Go118;
   HeapBitsLayout heapBits = HeapBitsLayout::TwoBitsPerWord;
+  // mheap.go initSpan: with MADV_DONTNEED a span made wholly of released pages is not zeroed
+  // (needZeroAfterSysUnused). In Go 1.26.8, not in 1.19.8; the release between that added it
+  // is not on this machine, so 1.26 is the first row that has it.
+  bool releasedSpansSkipZeroing = false;
+  // sizeof(mspan), fixalloc'd per span and never freed: Go 1.19.8 144 B, Go 1.26.8/1.27.3 160 B
+  // (pinnerBits from 1.21, largeType from 1.22; read from DWARF).
+  int64_t mspanBytes = 144;
+  // heapArena's 1-bit-per-page bitmaps (mheap.go): pageInUse, pageMarks, pageSpecials, and from
+  // Go 1.26 pageUseSpanInlineMarkBits (present even with GOEXPERIMENT=nogreenteagc).
+  int arenaPageBitmaps = 3;
+  // The RSS of the real-Go driver (sim/validate/driver, a small static binary) that gomemsim
+  // does not model (its text and data, start-up allocations): its first trace row less what
+  // gomemsim models at start. Calibrated per toolchain: the binary grows with the release
+  // (tests/fidelity/<version>/*/run-*/trace.csv, first rows: 1.19.8 2.78-2.91 MiB, 1.26.8
+  // 3.40-3.61, 1.27.3 3.81-4.10); releases without a recording keep the one before them.
+  int64_t baselineRssKiB = 1600;
   // Green Tea GC (mgcmark_greenteagc.go): the default of the release (Go 1.26+), and whether
   // GOEXPERIMENT can turn it on (greenteagc, Go 1.25) or off (nogreenteagc, Go 1.26+).
   bool greenTeaDefault = false;

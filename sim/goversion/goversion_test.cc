@@ -134,8 +134,8 @@ TEST(GoVersion, GreenTeaByDefaultFrom126AndByExperimentIn125) {
 TEST(GoVersion, RuntimeMetricsFollowTheReleaseThatAddedThem) {
   EXPECT_TRUE(hasRuntimeMetric(goRelease("1.16"), "/gc/heap/goal:bytes"));
   EXPECT_FALSE(hasRuntimeMetric(goRelease("1.15"), "/gc/heap/goal:bytes"));
-  EXPECT_FALSE(hasRuntimeMetric(goRelease("1.19"), "/gc/limiter/last-enabled:gc-cycle"));
-  EXPECT_TRUE(hasRuntimeMetric(goRelease("1.20"), "/gc/limiter/last-enabled:gc-cycle"));
+  EXPECT_FALSE(hasRuntimeMetric(goRelease("1.18"), "/gc/limiter/last-enabled:gc-cycle"));
+  EXPECT_TRUE(hasRuntimeMetric(goRelease("1.19"), "/gc/limiter/last-enabled:gc-cycle"));
   EXPECT_FALSE(hasRuntimeMetric(goRelease("1.27"), "/no/such:metric"));
 }
 

@@ -62,10 +62,11 @@ void packAllocBits(const DeathTick* death, int32_t n, uint64_t* bits) {
 }
 }  // namespace
 
-MHeap::MHeap(const SizeClassTable& classes, PageAllocator& pages, OsMemory& os, Ledger& ledger,
-             int nprocs, MHeapHooks& hooks)
-    : classes_(classes), pages_(pages), os_(os), ledger_(ledger), hooks_(hooks),
-      central_(kNumSpanClasses), mcaches_(static_cast<size_t>(nprocs)) {
+MHeap::MHeap(const SpanLayout& layout, PageAllocator& pages, OsMemory& os, Ledger& ledger, int nprocs,
+             MHeapHooks& hooks, bool releasedSpansSkipZeroing)
+    : layout_(layout), classes_(layout.classes()), pages_(pages), os_(os), ledger_(ledger), hooks_(hooks),
+      central_(kNumSpanClasses), mcaches_(static_cast<size_t>(nprocs)),
+      releasedSpansSkipZeroing_(releasedSpansSkipZeroing) {
   for (auto& c : mcaches_) c.alloc.assign(kNumSpanClasses, kNoSpan);
 }
 
@@ -351,8 +352,10 @@ uint32_t MHeap::allocSpan(Pages npages, int spc) {
   auto a = pages_.alloc(npages);
   Bytes growth{0};
   if (!a) {
+    const Bytes before = toBytes(pages_.mapped());
     growth = toBytes(pages_.grow(npages));
     os_.mapUpTo(toBytes(pages_.mapped()));
+    hooks_.heapMapped(before, toBytes(pages_.mapped()) - before);
     a = pages_.alloc(npages);
   }
   const uint32_t id = newSpanStruct();
@@ -366,7 +369,7 @@ uint32_t MHeap::allocSpan(Pages npages, int spc) {
     s.nelems = 1;
   } else {
     s.elemsize = classes_.cls(sizeclass).size;
-    s.nelems = static_cast<int32_t>(classes_.cls(sizeclass).objects);
+    s.nelems = layout_.nelems(sizeclass, s.noscan());
   }
   s.allocCount = 0;
   s.freeindex = 0;
@@ -381,9 +384,16 @@ uint32_t MHeap::allocSpan(Pages npages, int spc) {
     s.allocBits.assign(static_cast<size_t>((s.nelems + 63) / 64), 0);
   }
   s.allocCache = ~uint64_t{0};
-  s.needzero = pages_.allocNeedsZero(a->base, npages);
+  s.needzero = pages_.allocNeedsZero(a->base, npages) && !(releasedSpansSkipZeroing_ && a->scavenged == npages.v);
   ++spansInUse_;
   hooks_.spanAllocated(growth, toBytes(Pages(a->scavenged)));
+  if (sizeclass != 0) {
+    // mheap.go allocSpan -> initSpan (Go 1.22+), after the scavenging and sysUsed above: the
+    // span's pointer bits and inline mark bits are cleared or set at its end.
+    Span& t = spans_[id];
+    const int64_t tail = layout_.tailReserve(sizeclass, t.noscan());
+    if (tail > 0) os_.touch(t.base() + t.bytes() - Bytes(tail), Bytes(tail));
+  }
   return id;
 }
 

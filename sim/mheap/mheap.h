@@ -19,7 +19,9 @@
 // - The tiny allocator packs pointer-free objects < 16 B into 16-byte blocks of size class 2;
 //   a block dies when its last sub-object dies.
 // Residency: objects are written when allocated (`touch` bytes, or the whole slot when the span
-// needs zeroing: memory below the arena's zeroedBase may be dirty, mheap.go: allocNeedsZero).
+// needs zeroing: memory below the arena's zeroedBase may be dirty, mheap.go: allocNeedsZero);
+// a span's in-span metadata (Go 1.22+ pointer bits, Green Tea's inline mark bits: span_layout.h)
+// is written when the span is initialised.
 // Does not model: the per-P page cache, span specials/finalizers, stack spans (stacks are
 // counted by the engine), scan/noscan differences beyond the class split and scan bytes.
 #pragma once
@@ -33,7 +35,7 @@
 #include "gc/ledger.h"
 #include "os/os_memory.h"
 #include "pagealloc/page_alloc.h"
-#include "sizeclass/sizeclass.h"
+#include "sizeclass/span_layout.h"
 #include "units/units.h"
 
 namespace gomemsim {
@@ -85,6 +87,8 @@ class MHeapHooks {
   // A span was taken from the page heap; growth = bytes the heap grew for it, scav = bytes of
   // it that had been released (mheap.allocSpan's scavenging decision point).
   virtual void spanAllocated(Bytes growth, Bytes scav) = 0;
+  // The heap grew: [base, base+len) was just mapped (mem_linux.go sysMap), nothing touched yet.
+  virtual void heapMapped(Bytes /*base*/, Bytes /*len*/) {}
   // heapLive grew (after an mcache refill or a large allocation): GC trigger test point.
   virtual void heapLiveGrew() = 0;
   // The last unswept span was swept.
@@ -99,8 +103,11 @@ struct SweepStats {
 
 class MHeap {
  public:
-  MHeap(const SizeClassTable& classes, PageAllocator& pages, OsMemory& os, Ledger& ledger,
-        int nprocs, MHeapHooks& hooks);
+  // releasedSpansSkipZeroing: Go 1.26 mheap.go initSpan with MADV_DONTNEED
+  // (needZeroAfterSysUnused() false): a span made wholly of released pages is not zeroed, the
+  // kernel having zero-filled them; Go 1.19 zeroes by allocNeedsZero alone.
+  MHeap(const SpanLayout& layout, PageAllocator& pages, OsMemory& os, Ledger& ledger, int nprocs,
+        MHeapHooks& hooks, bool releasedSpansSkipZeroing = false);
 
   // mallocgc for a small object of a size class (not tiny).
   ObjectRef mallocSmall(int p, int sizeclass, bool noscan, DeathTick death, Bytes touch);
@@ -183,6 +190,7 @@ class MHeap {
   ObjectRef allocSlot(uint32_t id, int32_t i, DeathTick death, Bytes touch);
   void pushSwept(uint32_t id);
 
+  const SpanLayout& layout_;
   const SizeClassTable& classes_;
   PageAllocator& pages_;
   OsMemory& os_;
@@ -206,6 +214,7 @@ class MHeap {
   int64_t tinyAllocs_ = 0;
   int64_t totalFree_ = 0, frees_ = 0;
   int64_t spansInUse_ = 0;
+  bool releasedSpansSkipZeroing_ = false;
 };
 
 // Background sweeper cost model (Go 1.19 mgcsweep.go: bgsweep sweeps one span at a time on

@@ -28,11 +28,12 @@ class FakeHooks : public MHeapHooks {
 // A heap with real collaborators and a fake set of hooks. Two Ps.
 struct Rig {
   const SizeClassTable& classes = SizeClassTable::forRelease(goRelease("1.19"));
+  const SpanLayout layout{classes, HeapBitsLayout::TwoBitsPerWord, false};
   PageAllocator pages;
   OsMemory os{MadviseMode::DontNeed};
   Ledger ledger;
   FakeHooks hooks;
-  MHeap heap{classes, pages, os, ledger, 2, hooks};
+  MHeap heap{layout, pages, os, ledger, 2, hooks};
 
   // The size class of `size`, checked against what the test assumes about it.
   int cls(int64_t size, int64_t npages, int64_t objects) const {

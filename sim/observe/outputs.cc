@@ -96,7 +96,7 @@ std::string summaryJson(const Scenario& s, const SimResult& r, const Summary& su
   o << "{\n  \"scenario\": \"" << jsonEscape(s.name) << "\",\n  \"go\": \"" << jsonEscape(r.goVersion)
     << "\",\n  \"go_given\": " << (r.goVersionGiven ? "true" : "false") << ",\n  \"go_release\": \""
     << jsonEscape(r.goVersion.empty() ? std::string() : std::string(goRelease(r.goVersion).name))
-    << "\",\n  \"gogc\": " << s.runtime.gogc << ",\n  \"gomaxprocs\": " << s.runtime.gomaxprocs
+    << "\",\n  \"gogc\": " << s.runtime.gogc << ",\n  \"gomaxprocs\": " << gomaxprocsOf(s)
     << ",\n  \"seed\": " << s.seed << ",\n  \"scavenger\": \"" << r.scavenger << "\",\n  \"pacer\": \""
     << r.pacer << "\",\n  \"madvise\": \"" << r.madvise << "\",\n  \"simulated_seconds\": " << sum.simulatedSeconds
     << ",\n  \"samples\": " << r.rows.size() << ",\n  \"num_gc\": " << sum.end.numGc
@@ -106,7 +106,8 @@ std::string summaryJson(const Scenario& s, const SimResult& r, const Summary& su
     << ",\n  \"released_bytes\": {\"background\": " << sum.end.releasedBackground.v << ", \"eager\": "
     << sum.end.releasedEager.v << ", \"forced\": " << sum.end.releasedForced.v << "},\n  \"thp\": \"" << jsonEscape(s.machine.thp)
     << "\",\n  \"lazy_free_reclaimed\": " << sum.end.lazyFreeReclaimed.v
-    << ",\n  \"gc_limiter\": {\"enabled_seconds\": " << sum.end.gcLimiterEnabledS << ", \"last_enabled_gc\": "
+    << ",\n  \"gc_limiter\": {\"enabled_seconds\": " << sum.end.gcLimiterEnabledS
+    << ", \"enabled_idle_seconds\": " << sum.end.gcLimiterEnabledIdleS << ", \"last_enabled_gc\": "
     << sum.end.gcLimiterLastEnabledCycle << ", \"fill_at_end\": " << sum.end.gcLimiterFill << "},\n  \"oom_kill\": ";
   if (sum.oomKilled) {
     o << "{\"time_s\": " << sum.end.timeS << ", \"by\": \"" << (sum.end.oomCgroup ? "cgroup" : "machine")
@@ -126,7 +127,7 @@ void printSummary(std::ostream& out, const Scenario& s, const SimResult& r, cons
   out << "gomemsim: " << s.name << " (go " << r.goVersion
       << (r.goVersionGiven ? "" : ", the newest release modelled: the scenario gives no go:") << ", GOGC="
       << (s.runtime.gogc < 0 ? std::string("off") : std::to_string(s.runtime.gogc)) << ", GOMAXPROCS="
-      << s.runtime.gomaxprocs << ", scavenger " << r.scavenger << ", madvise " << r.madvise << ", seed " << s.seed
+      << gomaxprocsOf(s) << ", scavenger " << r.scavenger << ", madvise " << r.madvise << ", seed " << s.seed
       << ")\n";
   char buf[320];
   std::snprintf(buf, sizeof buf, "  simulated %.1f s, %lld GCs (%lld forced), GC CPU %.2f %%\n", sum.simulatedSeconds,
@@ -140,9 +141,20 @@ void printSummary(std::ostream& out, const Scenario& s, const SimResult& r, cons
     out << buf;
   }
   if (sum.end.gcLimiterEnabledS > 0) {
-    std::snprintf(buf, sizeof buf, "  GC CPU limiter on for %.1f s (last in GC %lld)\n", sum.end.gcLimiterEnabledS,
-                  static_cast<long long>(sum.end.gcLimiterLastEnabledCycle));
+    // The limiter's flag: set while GC used more than half of the non-idle CPU for long enough
+    // to fill its bucket (GOMAXPROCS x 1 s); assists stop while it is set.
+    std::snprintf(buf, sizeof buf,
+                  "  GC CPU limiter: enabled for %.1f s, last during GC %lld (/gc/limiter/last-enabled); it caps GC at "
+                  "~50 %% of the busy CPU by turning assists off\n",
+                  sum.end.gcLimiterEnabledS, static_cast<long long>(sum.end.gcLimiterLastEnabledCycle));
     out << buf;
+    if (sum.end.gcLimiterEnabledIdleS > 0) {
+      std::snprintf(buf, sizeof buf,
+                    "    %.1f s of that with the program idle: idle time neither fills nor drains the limiter, so it "
+                    "stays enabled, limiting nothing, until the program runs again\n",
+                    sum.end.gcLimiterEnabledIdleS);
+      out << buf;
+    }
   }
   if (sum.end.lazyFreeReclaimed.v > 0) out << "  kernel reclaimed " << mib(sum.end.lazyFreeReclaimed) << " of LazyFree (MADV_FREE) pages\n";
   std::snprintf(buf, sizeof buf, "%.1f s", sum.peak.timeS);

@@ -568,7 +568,7 @@ void header(std::ostringstream& o, const Scenario& s, const SimResult& r) {
                                            : r.goVersion + (r.goVersionGiven ? "" : " (the newest release modelled: the scenario gives no go:)"));
   row(o, "GOGC", gogcText(s.runtime.gogc));
   row(o, "GOMEMLIMIT", memLimitText(s));
-  row(o, "GOMAXPROCS", std::to_string(s.runtime.gomaxprocs));
+  row(o, "GOMAXPROCS", std::to_string(gomaxprocsOf(s)));
   row(o, "scavenger policy", r.scavenger.empty() ? s.runtime.scavenger : r.scavenger);
   row(o, "madvise mode", r.madvise.empty() ? s.runtime.madvise : r.madvise);
   row(o, "transparent huge pages", s.machine.thp);
@@ -763,7 +763,15 @@ std::string reportHtml(const Scenario& s, const SimResult& r) {
                              formatBytes(d(sum.end.oomLimit)) + ")");
   if (sum.end.lazyFreeReclaimed.v > 0)
     row(o, "LazyFree reclaimed by the kernel", formatBytes(d(sum.end.lazyFreeReclaimed)));
-  if (sum.end.gcLimiterEnabledS > 0) row(o, "GC CPU limiter on for", formatTime(sum.end.gcLimiterEnabledS));
+  if (sum.end.gcLimiterEnabledS > 0)
+    row(o, "GC CPU limiter enabled for",
+        formatTime(sum.end.gcLimiterEnabledS) + ", last during GC " + std::to_string(sum.end.gcLimiterLastEnabledCycle) +
+            (sum.end.gcLimiterEnabledIdleS > 0
+                 ? " (" + formatTime(sum.end.gcLimiterEnabledIdleS) +
+                       " of it idle: idle time neither fills nor drains the limiter, so it stays enabled, "
+                       "limiting nothing, until the program runs again)"
+                 : "") +
+            "; while enabled it caps GC at ~50 % of the busy CPU by turning assists off");
   o << "</table>\n</section>\n";
 
   // Chart 1.
@@ -855,7 +863,7 @@ std::string compareReportHtml(const std::vector<std::pair<std::string, SimResult
   o << "<table class=\"knobs\" id=\"knobs\">\n";
   row(o, "scenario defaults", "Go " + goVersionText(s.runtime) + ", GOGC=" + gogcText(s.runtime.gogc) +
                                   ", GOMEMLIMIT=" + memLimitText(s) + ", GOMAXPROCS=" +
-                                  std::to_string(s.runtime.gomaxprocs) + ", seed " + std::to_string(s.seed));
+                                  std::to_string(gomaxprocsOf(s)) + ", seed " + std::to_string(s.seed));
   row(o, "configurations", std::to_string(runs.size()));
   o << "</table>\n</header>\n";
 

@@ -1,9 +1,10 @@
 #include "os/os_memory.h"
 
 #include <algorithm>
-#include <charconv>
 #include <stdexcept>
 #include <string_view>
+
+#include "common/godebug.h"
 
 namespace gomemsim {
 
@@ -14,27 +15,6 @@ MadviseMode parseMadviseMode(const std::string& name) {
 }
 
 const char* madviseName(MadviseMode m) { return m == MadviseMode::DontNeed ? "dontneed" : "free"; }
-
-namespace {
-// The value of the last `name=` field of a GODEBUG string, as parsedebugvars reads it
-// (runtime1.go: fields split at ',', each "key=value", later fields overwrite earlier ones; a
-// value atoi rejects leaves the setting as it was).
-std::optional<int64_t> godebugValue(std::string_view godebug, std::string_view name) {
-  std::optional<int64_t> out;
-  while (!godebug.empty()) {
-    const size_t comma = godebug.find(',');
-    std::string_view field = godebug.substr(0, comma);
-    godebug = comma == std::string_view::npos ? std::string_view() : godebug.substr(comma + 1);
-    const size_t eq = field.find('=');
-    if (eq == std::string_view::npos || field.substr(0, eq) != name) continue;
-    const std::string_view value = field.substr(eq + 1);
-    int64_t n = 0;
-    auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-    if (ec == std::errc() && p == value.data() + value.size() && !value.empty()) out = n;
-  }
-  return out;
-}
-}  // namespace
 
 MadviseMode resolveMadvise(const std::string& knob, const GoRelease& release, const std::string& godebug) {
   if (knob != "auto") return parseMadviseMode(knob);

@@ -9,15 +9,15 @@ namespace gomemsim {
 
 void Runtime::mallocBatch(int p, Bytes size, Bytes touch, const DeathTick* deaths, int n,
                           bool pointers, int bucket) {
-  if (isLarge(size) || isTiny(size, pointers)) {
+  if (layout_.isLarge(size, pointers) || isTiny(size, pointers)) {
     for (int j = 0; j < n; ++j) malloc(p, size, pointers, deaths[j], touch, bucket);
     return;
   }
   const int proc = p < cfg_.gomaxprocs ? p : static_cast<int>(p % cfg_.gomaxprocs);
-  const int c = classes_.classFor(size.v);
+  const int c = layout_.classFor(size, pointers);
   batchRefs_.resize(static_cast<size_t>(n));
   heap_->mallocSmallBatch(proc, c, !pointers, deaths, touch, n, batchRefs_.data());
-  profile_.allocatedBatch(bucket, Bytes(classes_.cls(c).size), batchRefs_.data(), n, numGc_);
+  profile_.allocatedBatch(bucket, Bytes(layout_.classes().cls(c).size), batchRefs_.data(), n, numGc_);
 }
 
 }  // namespace gomemsim

@@ -11,13 +11,8 @@ namespace {
 
 constexpr int64_t kForceGcPeriodNs = int64_t{120} * 1000000000;  // proc.go: forcegcperiod
 constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
+constexpr int64_t kMinHeapForMetadataHugePages = int64_t{1} << 30;  // mgc.go (Go 1.21+)
 
-// Go 1.19 malloc.go heapArena: bitmap (2 bits per 8-byte word = heapArenaBytes/32), spans
-// (one pointer per page), pageInUse/pageMarks/pageSpecials (1 bit per page each).
-constexpr int64_t kArenaBitmapBytes = kArenaBytes / 32;
-constexpr int64_t kArenaSpansBytes = kArenaPages * 8;
-constexpr int64_t kArenaStructBytes = kArenaBitmapBytes + kArenaSpansBytes + 3 * (kArenaPages / 8) + 16;
-constexpr int64_t kMspanStructBytes = 160;   // sizeof(mspan), fixalloc'd, never returned
 constexpr int64_t kChunkMetaBytes = 128;     // pallocData per 4 MiB chunk (alloc + scavenged bits)
 constexpr int64_t kRuntimeOtherBytes = 1 << 20;  // mcaches, work bufs, itabs, ... (OtherSys)
 
@@ -46,7 +41,8 @@ std::string fmtNsAsMs(int64_t ns) {
 }  // namespace
 
 Runtime::Runtime(const RuntimeConfig& cfg)
-    : cfg_(cfg), go_(*cfg.release), rng_(cfg.seed), classes_(SizeClassTable::forRelease(go_)),
+    : cfg_(cfg), go_(*cfg.release), rng_(cfg.seed), layout_(SpanLayout::forRelease(go_, cfg.greenTea)), arenaMeta_(go_),
+      markCost_(cfg.greenTea ? kMarkCostGreenTea : kMarkCostClassic),
       os_(cfg.madvise, cfg.thp), machine_(cfg.machine), profile_(cfg.memProfileRate, cfg.seed) {
   // mem_linux.go sysUnused/sysUsed huge-page advice: Go <= 1.20 (verified in 1.19; removed in
   // the Go 1.21.x point releases, golang/go#61718, #63334, #64332).
@@ -58,7 +54,9 @@ Runtime::Runtime(const RuntimeConfig& cfg)
   pacer_ = makePacer(pacerName_, cfg.gogc, cfg.memoryLimit);
   scavenger_ = makeScavenger(scavengerName_, cfg.scavengerParams, &go_);
   if (scavenger_->needsFreeTimes()) pages_.trackFreeTimes(&now_);
-  heap_ = std::make_unique<MHeap>(classes_, pages_, os_, ledger_, static_cast<int>(cfg.gomaxprocs), static_cast<MHeapHooks&>(*this));
+  heap_ = std::make_unique<MHeap>(layout_, pages_, os_, ledger_, static_cast<int>(cfg.gomaxprocs),
+                                  static_cast<MHeapHooks&>(*this),
+                                  go_.releasedSpansSkipZeroing && cfg.madvise == MadviseMode::DontNeed);
 }
 
 Runtime::~Runtime() = default;
@@ -70,7 +68,7 @@ ObjectRef Runtime::malloc(int p, Bytes size, bool pointers, DeathTick death, Byt
   const int proc = p < cfg_.gomaxprocs ? p : static_cast<int>(p % cfg_.gomaxprocs);
   ObjectRef r;
   Bytes slot;
-  if (isLarge(size)) {
+  if (layout_.isLarge(size, pointers)) {
     r = heap_->mallocLarge(size, !pointers, death, touch);
     slot = toBytes(pagesFor(size));
   } else if (isTiny(size, pointers)) {
@@ -79,15 +77,23 @@ ObjectRef Runtime::malloc(int p, Bytes size, bool pointers, DeathTick death, Byt
     if (heap_->heapObjects() == beforeObjs) return r;  // combined into a block: never sampled
     slot = Bytes(kTinySize);
   } else {
-    const int c = classes_.classFor(size.v);
+    const int c = layout_.classFor(size, pointers);
     r = heap_->mallocSmall(proc, c, !pointers, death, touch);
-    slot = Bytes(classes_.cls(c).size);
+    slot = Bytes(layout_.classes().cls(c).size);
   }
   profile_.allocated(bucket, slot, r, numGc_);
   return r;
 }
 
 // --- MHeapHooks ---
+
+void Runtime::heapMapped(Bytes base, Bytes len) {
+  if (os_.thp() == ThpMode::Never) return;
+  // Go 1.21.6+ mem_linux.go sysMapOS: GODEBUG=disablethp=1 puts MADV_NOHUGEPAGE on new heap.
+  if (cfg_.disableThp) os_.advise(base, len, HugePageAdvice::NoHugePage);
+  // Go 1.21.0 (design 59960, mem_linux.go sysMapOS): new heap memory MADV_HUGEPAGE.
+  else if (go_.hugePageAdvice == HeapHugePageAdvice::Go1210) os_.advise(base, len, HugePageAdvice::HugePage);
+}
 
 void Runtime::spanAllocated(Bytes growth, Bytes scav) {
   const PageAllocator::Allocation& a = pages_.lastAllocation();
@@ -102,6 +108,7 @@ void Runtime::spanAllocated(Bytes growth, Bytes scav) {
     inHook_ = true;
     const Released got = releasePages(req);
     relEager_ += got.bytes;
+    eagerSinceTrace_ += got.bytes;
     // The allocating goroutine's scavenging counts as assist time for the limiter
     // (limiterEventScavengeAssist).
     pendingScavAssistNs_ += got.cost.v;
@@ -144,7 +151,6 @@ Runtime::Released Runtime::releasePages(const ScavengeRequest& req) {
   const Pages got = pages_.scavenge(want, req.select, [&](PageRun r) {
     work += sysUnused(toBytes(Pages(r.base)), toBytes(Pages(r.npages)));
   });
-  relSinceTrace_ += toBytes(got);
   return Released{toBytes(got), madviseCost(work)};
 }
 
@@ -171,6 +177,14 @@ ReleaseWork Runtime::sysUnused(Bytes base, Bytes len) {
     const int64_t tail = end % kHugePageSize != 0 ? (end - 1) / kHugePageSize * kHugePageSize : -1;
     if (head >= 0) os_.advise(Bytes(head), Bytes(kHugePageSize), HugePageAdvice::NoHugePage);
     if (tail >= 0 && tail != head) os_.advise(Bytes(tail), Bytes(kHugePageSize), HugePageAdvice::NoHugePage);
+  }
+  if (go_.hugePageAdvice == HeapHugePageAdvice::Go1210 && os_.thp() != ThpMode::Never) {
+    // Go 1.21.0: the huge pages a release touches are marked MADV_NOHUGEPAGE first, so the
+    // kernel does not collapse them back (golang/go#61718 removed this in 1.21.1). Not
+    // modelled: the MADV_HUGEPAGE again when the chunk becomes dense.
+    const int64_t beg = base.v / kHugePageSize * kHugePageSize;
+    const int64_t end = (base.v + len.v + kHugePageSize - 1) / kHugePageSize * kHugePageSize;
+    os_.advise(Bytes(beg), Bytes(end - beg), HugePageAdvice::NoHugePage);
   }
   return os_.release(base, len);  // madvise(MADV_DONTNEED or MADV_FREE)
 }
@@ -234,7 +248,7 @@ void Runtime::startCycle(bool forced) {
   heap_->finishSweep();
   if (sweepDonePending_) {
     sweepDonePending_ = false;
-    emitScavTrace(false);
+    emitScavTrace(std::nullopt);
     readyScavenger();
   }
   mark_ = Mark{};
@@ -250,9 +264,9 @@ void Runtime::startCycle(bool forced) {
   const double stackScan = static_cast<double>(kRuntimeStackBytes + goroutines_ * stackSize_.v);
   // Held objects (live sets, forever) are reached in allocation order, timed ones scattered.
   const int64_t inOrder = std::min(r.objects, ledger_.held().objects);
-  mark_.workTotalNs = static_cast<double>(inOrder) * kMarkNsInOrder +
-                      static_cast<double>(r.objects - inOrder) * kMarkNsScattered +
-                      (static_cast<double>(r.scanBytes + r.objects * kRefBytesPerObject) + stackScan) * kScanNsPerByte;
+  mark_.workTotalNs = static_cast<double>(inOrder) * markCost_.nsInOrder +
+                      static_cast<double>(r.objects - inOrder) * markCost_.nsScattered +
+                      (static_cast<double>(r.scanBytes + r.objects * kRefBytesPerObject) + stackScan) * markCost_.scanNsPerByte;
   mark_.workLeftNs = mark_.workTotalNs;
   mark_.lastHeapLiveSeen = heap_->heapLive().v;
   // mgc.go gcStart: the limiter's GC transition around sweep termination's STW.
@@ -335,6 +349,8 @@ void Runtime::markTermination() {
   scavenger_->paced(ScavengerPacing{goal, lastHeapGoal_, lastInUse, pacer_->memoryLimit(),
                                     scavengerView().heapRetained, lim.mappedReady});
   lastHeapGoal_ = goal;
+  // Go 1.21+ mgc.go gcMarkTermination: metadata huge pages once the goal passes 1 GiB, for good.
+  if (go_.metadataHugePages && goal.v > kMinHeapForMetadataHugePages) metadataHugePages_ = true;
   lastHeapInUse_ = lastInUse;
   // mgc.go gcMarkTermination: cycleCpu = sweepTermCpu + markCpu + markTermCpu, where the STW
   // parts are stwprocs x their duration (kStwNs / 2 each) and markCpu = assist + dedicated +
@@ -373,17 +389,37 @@ void Runtime::emitGcTrace() {
   trace_.emplace_back(buf);
 }
 
-void Runtime::emitScavTrace(bool forced) {
-  // Go 1.19 mgcscavenge.go printScavTrace: released since the last line, HeapReleased, util.
+void Runtime::emitScavTrace(std::optional<Bytes> forced) {
+  // mgcscavenge.go printScavTrace, by release (GoRelease::scavtrace): the last sweeper prints
+  // what was released since the last line, debug.FreeOSMemory what scavengeAll released.
   const int64_t inUse = toBytes(pages_.inUse()).v;
   const int64_t retained = inUse + toBytes(pages_.freeRetained()).v;
   const int util = retained > 0 ? static_cast<int>(inUse * 100 / retained) : 100;
-  char buf[160];
-  std::snprintf(buf, sizeof buf, "scav %lld KiB work, %lld KiB total, %d%% util%s",
-                static_cast<long long>(relSinceTrace_.v >> 10),
-                static_cast<long long>(toBytes(pages_.released()).v >> 10), util, forced ? " (forced)" : "");
-  trace_.emplace_back(buf);
-  relSinceTrace_ = Bytes(0);
+  const long long total = static_cast<long long>(toBytes(pages_.released()).v >> 10);
+  const char* tail = forced ? " (forced)" : "";
+  char buf[200];
+  switch (go_.scavtrace) {
+    case ScavTraceFormat::None:  // Go <= 1.13: no GODEBUG=scavtrace
+      break;
+    case ScavTraceFormat::Go114:  // Go 1.14, 1.19-1.20: background work (scav.released)
+      std::snprintf(buf, sizeof buf, "scav %lld KiB work, %lld KiB total, %d%% util%s",
+                    static_cast<long long>((forced ? *forced : bgSinceTrace_).v >> 10), total, util, tail);
+      trace_.emplace_back(buf);
+      break;
+    case ScavTraceFormat::Go115:  // Go 1.15-1.18: printScavTrace(gen, released, forced)
+      std::snprintf(buf, sizeof buf, "scav %lld %lld KiB work, %lld KiB total, %d%% util%s",
+                    static_cast<long long>(numGc_), static_cast<long long>((forced ? *forced : bgSinceTrace_).v >> 10),
+                    total, util, tail);
+      trace_.emplace_back(buf);
+      break;
+    case ScavTraceFormat::Go121:  // Go 1.21+: releasedBg, releasedEager; forced: (0, released)
+      std::snprintf(buf, sizeof buf, "scav %lld KiB work (bg), %lld KiB work (eager), %lld KiB now, %d%% util%s",
+                    static_cast<long long>(forced ? 0 : bgSinceTrace_.v >> 10),
+                    static_cast<long long>((forced ? *forced : eagerSinceTrace_).v >> 10), total, util, tail);
+      trace_.emplace_back(buf);
+      break;
+  }
+  if (!forced) bgSinceTrace_ = eagerSinceTrace_ = Bytes(0);
 }
 
 // --- time ---
@@ -426,7 +462,10 @@ void Runtime::advanceTo(SimTime t, double mutatorCpus) {
       // program's Ps are busy, the rest idle; in it the dedicated/fractional workers take 25 %.
       const double procs = static_cast<double>(cfg_.gomaxprocs);
       const double busy = std::min(procs, (mark_.active ? kGcBackgroundUtilization * procs : 0) + mutatorCpus);
-      if (limiter_->limiting()) limiterOnNs_ += dt.v;
+      if (limiter_->limiting()) {
+        limiterOnNs_ += dt.v;
+        if (mutatorCpus <= 0) limiterOnIdleNs_ += dt.v;
+      }
       limiter_->addAssistTime(static_cast<int64_t>(assistNs) + pendingScavAssistNs_);
       pendingScavAssistNs_ = 0;
       limiter_->addIdleTime(static_cast<int64_t>((procs - busy) * static_cast<double>(dt.v)));
@@ -436,7 +475,7 @@ void Runtime::advanceTo(SimTime t, double mutatorCpus) {
     if (mark_.active && mark_.workLeftNs <= 0.5) markTermination();
     if (sweepDonePending_) {
       sweepDonePending_ = false;
-      emitScavTrace(false);
+      emitScavTrace(std::nullopt);
       readyScavenger();
     }
     if (sysmonPoll_ && now_ >= *sysmonPoll_) {
@@ -448,6 +487,7 @@ void Runtime::advanceTo(SimTime t, double mutatorCpus) {
     runScavenger(now_);
     // sysmon: forced periodic GC (proc.go: forcegcperiod), not with GOGC=off.
     if (!mark_.active && anyGcDone_ && pacer_->gcPercent() >= 0 && now_.ns > lastGcEnd_.ns + kForceGcPeriodNs) {
+      trace_.emplace_back("GC forced");  // proc.go forcegchelper: println("GC forced") (gctrace > 0)
       startCycle(false);
       mark_.periodic = true;
     }
@@ -462,6 +502,7 @@ void Runtime::runScavenger(SimTime t) {
     if (want.bytes.v == 0) return;
     const Released got = want.quantum.v > 0 ? releaseInQuanta(want) : releasePages(want);
     relBg_ += got.bytes;
+    bgSinceTrace_ += got.bytes;
     scavenger_->worked(*w + got.cost, got.bytes, got.cost, scavengerView());
   }
 }
@@ -481,7 +522,7 @@ void Runtime::gc() {
   heap_->finishSweep();
   if (sweepDonePending_) {
     sweepDonePending_ = false;
-    emitScavTrace(false);
+    emitScavTrace(std::nullopt);
     readyScavenger();
   }
   explicitFlushCycle_ = numGc_;  // mProf_PostSweep
@@ -492,7 +533,7 @@ void Runtime::freeOSMemory() {
   // mheap.go scavengeAll: release every free page, on the calling goroutine.
   const Released got = releasePages(ScavengeRequest{toBytes(pages_.freeRetained()) + Bytes(kPageSize), ScavengeSelect{}});
   relForced_ += got.bytes;
-  emitScavTrace(true);
+  emitScavTrace(got.bytes);
   advanceTo(now_ + got.cost, 1);
 }
 
@@ -515,24 +556,28 @@ void Runtime::setGoroutines(int64_t count, Bytes stack) {
 // --- observation ---
 
 Bytes Runtime::metadataSys() const {
-  return Bytes(pages_.arenas() * kArenaStructBytes + heap_->spanStructsEver() * kMspanStructBytes +
+  return Bytes(pages_.arenas() * arenaMeta_.structBytes() + heap_->spanStructsEver() * go_.mspanBytes +
                (pages_.mapped().v / kChunkPages) * kChunkMetaBytes + kRuntimeOtherBytes);
+}
+
+int64_t Runtime::arenaIndexResident() const {
+  // malloc.go sysAlloc: the arena index's L2 map ([1<<22]*heapArena, 32 MiB, sysAllocOS: in no
+  // MemStats figure) is touched 8 B per arena: one 4 KiB page, or a 2 MiB huge page when THP
+  // backs it - with THP=always unless advised otherwise, and with THP=madvise or always once
+  // Go 1.21+ has advised it MADV_HUGEPAGE (mgc.go gcMarkTermination: enableMetadataHugePages
+  // when the heap goal passes minHeapForMetadataHugePages; MADV_NOHUGEPAGE until then).
+  const ThpMode thp = os_.thp();
+  const bool huge = go_.metadataHugePages ? (metadataHugePages_ && thp != ThpMode::Never) : thp == ThpMode::Always;
+  return huge ? kHugePageSize : kOsPageSize;
 }
 
 Bytes Runtime::metadataResident() const {
   // The heap bitmap and spans array are written for every page ever handed out (initSpan);
   // zeroedBase is that high-water mark per arena.
   int64_t bytes = 0;
-  for (int64_t a = 0; a < pages_.arenas(); ++a) {
-    const int64_t used = pages_.zeroedBase(a);
-    int64_t arena = (used * kPageSize / 32 + kOsPageSize - 1) / kOsPageSize * kOsPageSize;
-    arena += (used * 8 + kOsPageSize - 1) / kOsPageSize * kOsPageSize;
-    arena += 3 * kOsPageSize;
-    // The heapArena struct is one mapping: never more resident than its size (MemStats.Sys
-    // bounds RSS).
-    bytes += std::min(arena, kArenaStructBytes);
-  }
-  bytes += heap_->spanStructsEver() * kMspanStructBytes;
+  for (int64_t a = 0; a < pages_.arenas(); ++a) bytes += arenaMeta_.resident(pages_.zeroedBase(a));
+  bytes += heap_->spanStructsEver() * go_.mspanBytes;
+  bytes += arenaIndexResident();
   bytes += (pages_.mapped().v / kChunkPages) * kChunkMetaBytes;
   bytes += kRuntimeOtherBytes;
   return Bytes(bytes);
@@ -579,6 +624,7 @@ MemSnapshot Runtime::snapshot() {
   s.unsweptGarbage = Bytes(std::min(inuseResident - s.reachable.v, std::max<int64_t>(0, s.heapAlloc.v - reach.bytes)));
   s.spanFree = Bytes(inuseResident - s.reachable.v - s.unsweptGarbage.v);
   s.runtimeOverhead = metadataResident();
+  s.outsideSys = Bytes(arenaIndexResident());
   s.baseline = cfg_.baselineRss;
   s.rss = Bytes(os_.resident().v) + s.stackInuse + s.runtimeOverhead + s.baseline;
   s.releasedBackground = relBg_;
@@ -595,6 +641,7 @@ MemSnapshot Runtime::snapshot() {
   if (limiter_) {
     s.gcLimiterFill = static_cast<double>(limiter_->fill()) / static_cast<double>(limiter_->capacity());
     s.gcLimiterEnabledS = static_cast<double>(limiterOnNs_) * 1e-9;
+    s.gcLimiterEnabledIdleS = static_cast<double>(limiterOnIdleNs_) * 1e-9;
     s.gcLimiterLastEnabledCycle = limiter_->lastEnabledCycle();
   }
   return s;

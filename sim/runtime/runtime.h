@@ -13,9 +13,9 @@
 // publishes the profile (mProf_PostSweep); debug.FreeOSMemory() then releases every free page
 // (mheap.go: scavengeAll). The scavenger policy decides what else to release and when
 // (scavenger.h); the runtime carries it out through the page allocator and the OS model. It
-// also carries the non-heap memory: stacks, runtime metadata (Go 1.19 heapArena: a
-// 2-bit-per-word heap bitmap written when a span is initialised, the spans array; mspan
-// structures, never freed), and the heap profile.
+// also carries the non-heap memory: stacks, runtime metadata (heapArena per release,
+// arena_metadata.h: Go 1.19's 2-bit-per-word heap bitmap written when a span is initialised, no
+// bitmap from Go 1.22; the spans array; mspan structures, never freed), and the heap profile.
 // The clock and the OS model belong to the runtime object and are reachable by tests.
 // Go 1.19+: the GC CPU limiter (gc_limiter.h) turns mark assists and memory-limit scavenging
 // off while GC takes more than half of the non-idle CPU. GCCPUFraction is computed at mark
@@ -47,6 +47,7 @@
 #include "os/os_memory.h"
 #include "pacer/pacer.h"
 #include "pagealloc/page_alloc.h"
+#include "runtime/arena_metadata.h"
 #include "runtime/gc_limiter.h"
 #include "runtime/heap_profile.h"
 #include "scavenger/scavenger.h"
@@ -55,10 +56,20 @@
 
 namespace gomemsim {
 
+// The mark phase's CPU cost per reached object and per scanned byte (the constants and their
+// calibration are at the end of this header).
+struct MarkCost {
+  double nsInOrder;      // an object held by a live set (or forever), reached in allocation order
+  double nsScattered;    // a timed object, reached scattered over the heap
+  double scanNsPerByte;  // pointer-bearing memory scanned
+};
+
 struct RuntimeConfig {
   // The Go release's row (goversion.h): every version-dependent choice comes from it. "auto"
   // policies below are resolved from it when the Runtime is constructed.
   const GoRelease* release = &goRelease("1.19");
+  bool greenTea = false;  // Green Tea GC runs (greenTeaFor: the release and GOEXPERIMENT)
+  bool disableThp = false;  // GODEBUG=disablethp=1 where the release has it (Go 1.21.6+)
   int64_t gogc = 100;
   std::optional<Bytes> memoryLimit;
   int64_t gomaxprocs = 2;
@@ -70,9 +81,8 @@ struct RuntimeConfig {
   MachineConfig machine;           // no limits unless given
   // The process's RSS outside the heap, stacks and runtime metadata modelled here: the binary's
   // text and data, and what the runtime and the program allocate at start-up (not simulated).
-  // The real-Go driver, a 2 MB static Go 1.19 binary, starts at 2.79-2.89 MiB RSS
-  // (tests/fidelity, every run's first trace.csv row), of which gomemsim models 1.25 MiB
-  // (kRuntimeOtherBytes + kRuntimeStackBytes). A larger program: machine.baseline_rss.
+  // By default the release's (GoRelease::baselineRss, the real-Go driver's); a larger program
+  // says machine.baseline_rss.
   Bytes baselineRss = Bytes(1600 << 10);
   uint64_t seed = 1;
   int64_t memProfileRate = 512 * 1024;  // runtime.MemProfileRate
@@ -87,6 +97,9 @@ struct MemSnapshot {
   Bytes pprofInuse, pprofInuseSampled;
   Bytes reachable, unsweptGarbage, spanFree, retainedFree, lazyFree, runtimeOverhead, baseline;
   Bytes gcSys, heapLive, heapMarked, trigger;
+  // Of runtimeOverhead, what Go maps outside every MemStats figure: the arena index's resident
+  // page(s) (malloc.go sysAlloc: sysAllocOS, deliberately not counted).
+  Bytes outsideSys;
   int64_t heapObjects = 0;
   Bytes releasedBackground, releasedEager, releasedForced;  // cumulative
   bool inMark = false;
@@ -100,6 +113,10 @@ struct MemSnapshot {
   // /gc/limiter/last-enabled:gc-cycle.
   double gcLimiterFill = 0;
   double gcLimiterEnabledS = 0;
+  // Of those seconds, the ones the program spent idle: idle time neither fills nor drains the
+  // bucket (mgclimit.go updateLocked takes it out of the window) and no update runs outside a
+  // GC, so an enabled limiter stays enabled through an idle spell, limiting nothing.
+  double gcLimiterEnabledIdleS = 0;
   int64_t gcLimiterLastEnabledCycle = 0;
 };
 
@@ -120,6 +137,7 @@ class Runtime : private MHeapHooks {
 
   SimTime now() const { return now_; }
   const RuntimeConfig& config() const { return cfg_; }
+  const SpanLayout& layout() const { return layout_; }
 
   // mallocgc. bucket = the allocation site for the heap profile (a stream). p = which P.
   ObjectRef malloc(int p, Bytes size, bool pointers, DeathTick death, Bytes touch, int bucket);
@@ -166,6 +184,7 @@ class Runtime : private MHeapHooks {
  private:
   // MHeapHooks
   void spanAllocated(Bytes growth, Bytes scav) override;
+  void heapMapped(Bytes base, Bytes len) override;
   void heapLiveGrew() override;
   void sweepDone() override;
 
@@ -188,8 +207,9 @@ class Runtime : private MHeapHooks {
   void readyScavenger();  // sweeping is done: sysmon will wake the scavenger
   double markCpus(double mutatorCpus) const;
   void emitGcTrace();
-  void emitScavTrace(bool forced);
+  void emitScavTrace(std::optional<Bytes> forced);  // forced: what debug.FreeOSMemory released
   Bytes metadataResident() const;
+  int64_t arenaIndexResident() const;
   Bytes metadataSys() const;
 
   std::vector<ObjectRef> batchRefs_;  // mallocBatch's scratch space
@@ -198,14 +218,18 @@ class Runtime : private MHeapHooks {
   const GoRelease& go_;
   SimTime now_{0};
   Rng rng_;
-  const SizeClassTable& classes_;
+  SpanLayout layout_;
+  ArenaMetadata arenaMeta_;
+  MarkCost markCost_;  // the mark algorithm's: Green Tea's when it runs
   OsMemory os_;
   Machine machine_;
   std::optional<OomKill> oom_;
   Bytes lazyReclaimed_{0};
   bool goAdvisesHugePages_ = false;  // Go <= 1.20 mem_linux.go
+  bool metadataHugePages_ = false;   // Go 1.21+ enableMetadataHugePages has run
   std::optional<GcCpuLimiter> limiter_;  // Go 1.19+
   int64_t limiterOnNs_ = 0;
+  int64_t limiterOnIdleNs_ = 0;  // of limiterOnNs_, while the program was idle
   int64_t pendingScavAssistNs_ = 0;
   PageAllocator pages_;
   Ledger ledger_;
@@ -245,7 +269,8 @@ class Runtime : private MHeapHooks {
   double mutatorCpus_ = 0;  // of the current advanceTo: 0 while the program idles
   std::optional<SimTime> sysmonPoll_;  // sysmon's next look after scavenger.ready()
   // Release counters.
-  Bytes relBg_{0}, relEager_{0}, relForced_{0}, relSinceTrace_{0};
+  Bytes relBg_{0}, relEager_{0}, relForced_{0};
+  Bytes bgSinceTrace_{0}, eagerSinceTrace_{0};  // since the last scavtrace line
   std::vector<std::string> trace_;
   std::vector<int64_t> heapMarkedHistory_;  // heapMarked of GC n at index n-1
   int64_t explicitFlushCycle_ = -1;         // GC whose profile runtime.GC flushed
@@ -268,9 +293,21 @@ class Runtime : private MHeapHooks {
 //   kRefBytesPerObject: every reached object is held by a pointer somewhere in the program
 //     (the driver's chunks or lifetime wheel, a real program's fields): 8 B of scan work each,
 //     which Go's pacer also counts as scannable heap (heapScan).
-inline constexpr double kMarkNsInOrder = 9;
-inline constexpr double kMarkNsScattered = 79;
-inline constexpr double kScanNsPerByte = 0.25;
+// The constants above, as one set per mark algorithm: Go 1.19's (greyobject/scanobject through
+// work buffers) and Green Tea's (Go 1.26+ mgcmark_greenteagc.go: small objects marked in their
+// span's inline mark bits, pointerful spans queued and scanned span by span), calibrated on
+// the same real-Go driver runs of each (tests/fidelity/README.md, "free constants"):
+// Green Tea, Go 1.26.8 (tests/fidelity/go1.26.8, recording 1): mark-noscan's forced GCs spend
+// 14.0-17.2 ms of mark CPU on 1.17 M held 256 B objects (11.8 ns each after their references'
+// scan), mark-pointers 60-63 ms, i.e. 46 ms more for 300 MB of pointer words (0.153 ns/B);
+// steady-service's cycles 41.3 ms (gctrace, cycles 6-31) against 1.19's 18.2, which leaves
+// ~232 ns for each of its ~145 k scattered short-lived objects once the cache's 581 k held
+// ones are paid for.
+inline constexpr MarkCost kMarkCostClassic{9, 79, 0.25};
+inline constexpr MarkCost kMarkCostGreenTea{11.8, 232, 0.153};
+inline constexpr double kMarkNsInOrder = kMarkCostClassic.nsInOrder;
+inline constexpr double kMarkNsScattered = kMarkCostClassic.nsScattered;
+inline constexpr double kScanNsPerByte = kMarkCostClassic.scanNsPerByte;
 inline constexpr int64_t kRefBytesPerObject = 8;
 // sysmon (Go 1.14+ proc.go): while the program runs it polls every 20 us to 10 ms (the delay
 // doubles up to 10 ms while it finds nothing to do), so it sees a readied scavenger within

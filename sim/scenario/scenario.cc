@@ -23,13 +23,16 @@
 #include <filesystem>
 #include <fstream>
 #include <cctype>
+#include <cmath>
 #include <functional>
 #include <limits>
 #include <map>
 #include <sstream>
 #include <string_view>
 
+#include "common/godebug.h"
 #include "pacer/pacer.h"
+#include "sizeclass/sizeclass.h"
 
 namespace gomemsim {
 namespace {
@@ -275,6 +278,15 @@ std::string goExperiment(const std::string& text) {
   return std::string(t);
 }
 
+// machine.cpu_limit: the cgroup's cpu.max quota/period in CPUs ("1.5"), or off.
+std::optional<double> cpuLimit(const std::string& text) {
+  std::string_view t = trim(text);
+  if (t == "off") return std::nullopt;
+  auto d = toDecimal(t);
+  if (!d || d->value <= 0) invalid("expected a CPU limit such as 1.5 or 4 (cpu.max quota / period), or off", text);
+  return d->value;
+}
+
 std::string thpMode(const std::string& text) {
   std::string_view t = trim(text);
   if (t != "never" && t != "madvise" && t != "always")
@@ -322,6 +334,31 @@ struct Knob {
   std::string_view alias;
   std::function<void(Scenario&, const std::string&)> set;
 };
+
+// What a Go program's objects of these sizes hold when the scenario does not say. Struct-sized
+// objects (16 B to 1 KiB: requests, cache entries, map buckets, slices of them) hold pointers;
+// objects under 16 B are mostly short strings and scalars (what the tiny allocator packs), and
+// larger ones mostly byte buffers ([]byte for I/O, bytes.Buffer, bufio). A distribution is
+// judged by its typical size: the fixed size, the weighted mean of a choice, the middle of a
+// uniform range, the median of a lognormal.
+bool pointersByDefault(const SizeDist& d) {
+  double typical = 0;
+  switch (d.kind) {
+    case SizeDist::Kind::Fixed: typical = static_cast<double>(d.fixed.v); break;
+    case SizeDist::Kind::Choice: {
+      double w = 0;
+      for (const SizeChoice& c : d.choices) {
+        typical += c.weight * static_cast<double>(c.size.v);
+        w += c.weight;
+      }
+      typical = w > 0 ? typical / w : 0;
+      break;
+    }
+    case SizeDist::Kind::Uniform: typical = (static_cast<double>(d.min.v) + static_cast<double>(d.max.v)) / 2; break;
+    case SizeDist::Kind::LogNormal: typical = static_cast<double>(d.median.v); break;
+  }
+  return typical >= static_cast<double>(kTinySize) && typical <= 1024;
+}
 
 // runtime.pacer: auto (the Go version's own) or a pacer policy gomemsim models.
 std::string pacerName(const std::string& v) {
@@ -374,6 +411,10 @@ const std::vector<Knob>& knobs() {
          if (b && b->v <= 0) invalid(kSizeForm, v, "must be greater than 0, or off");
          s.machine.cgroup_limit = b;
        }},
+      {"machine.cpus", "cpus",
+       [](Scenario& s, const std::string& v) { s.machine.cpus = integerAtLeast(v, 1, "expected a whole number of CPUs >= 1 such as 2 or 64"); }},
+      {"machine.cpu_limit", "cpu_limit",
+       [](Scenario& s, const std::string& v) { s.machine.cpu_limit = cpuLimit(v); }},
       {"machine.thp", "thp",
        [](Scenario& s, const std::string& v) { s.machine.thp = thpMode(v); }},
       {"machine.baseline_rss", "",
@@ -899,7 +940,7 @@ AllocStream Reader::stream(const Value& v) {
     s.lifetime = lifetime(f.require("lifetime", "lifetime: {exponential: 500ms} (or set: NAME)"));
   }
   if (auto t = f.get("touch")) s.touch = realIn(*t, 0, false, 1);
-  if (auto p = f.get("pointers")) s.pointers = boolean(*p);
+  s.pointers = f.get("pointers") ? boolean(*f.get("pointers")) : pointersByDefault(s.size);
   if (auto t = f.get("total")) s.total = parse(*t, positiveBytes);
   YAML::Mark m = v.node.Mark();
   s.pos = SourcePos{m.line + 1, m.column + 1};
@@ -917,7 +958,7 @@ Step Reader::liveSet(const Value& v) {
   l.size = sizeDist(f.require("size", kExample));
   if (auto o = f.get("over")) l.over = parse(*o, parseDuration);
   if (auto t = f.get("touch")) l.touch = realIn(*t, 0, false, 1);
-  if (auto p = f.get("pointers")) l.pointers = boolean(*p);
+  l.pointers = f.get("pointers") ? boolean(*f.get("pointers")) : pointersByDefault(l.size);
   return Step{"live_set:" + l.name, l, {}};
 }
 
@@ -1076,6 +1117,19 @@ std::string_view envName(std::string_view piece) {
 // Unit parsers (public)
 
 }  // namespace
+
+int64_t gomaxprocsOf(const Scenario& s) {
+  if (s.runtime.gomaxprocs) return *s.runtime.gomaxprocs;
+  int64_t procs = s.machine.cpus;
+  const bool containerAware = goReleaseOf(s.runtime).containerAwareGomaxprocs &&
+                              godebugValue(s.runtime.godebug, "containermaxprocs").value_or(1) != 0;
+  if (containerAware && s.machine.cpu_limit) {
+    // cgroup_linux.go adjustCgroupGOMAXPROCS: limit = max(ceil(quota/period), 2).
+    const int64_t limit = std::max<int64_t>(2, static_cast<int64_t>(std::ceil(*s.machine.cpu_limit)));
+    procs = std::min(procs, limit);
+  }
+  return procs;
+}
 
 const GoRelease& goReleaseOf(const RuntimeKnobs& k) {
   return goRelease(k.go_version.empty() ? kNewestGo : std::string_view(k.go_version));

@@ -82,7 +82,9 @@ struct AllocStream {
   LifetimeDist lifetime;    // ignored (Forever) when set is non-empty
   std::string set;          // if non-empty, objects are held by this named live set until dropped
   double touch = 1.0;       // fraction of each object's bytes the program writes (0..1)
-  bool pointers = false;    // objects contain pointers (scan span class, mark/scan work)
+  bool pointers = false;    // objects contain pointers (scan span class, mark/scan work); a
+                            // scenario file that does not say gets yes, unless every object is
+                            // under 16 B (the reader's pointersByDefault)
   std::optional<Bytes> total;  // stop this stream after this many bytes (optional)
   SourcePos pos;
 };
@@ -100,7 +102,7 @@ struct LiveSetStep {
   SizeDist size;
   Duration over{0};
   double touch = 1.0;
-  bool pointers = false;
+  bool pointers = false;  // as AllocStream::pointers
 };
 
 // `times` appends of `add` bytes each to the slice named `slice`, with Go's growslice rule:
@@ -153,7 +155,7 @@ struct RuntimeKnobs {
   std::string go_version;
   int64_t gogc = 100;                  // -1 = off
   std::optional<Bytes> memory_limit;   // nullopt = off (math.MaxInt64)
-  int64_t gomaxprocs = 2;
+  std::optional<int64_t> gomaxprocs;   // nullopt: the runtime's default (gomaxprocsOf)
   std::string scavenger = "auto";      // policy name, "auto" = the Go version's own
   ScavengerParams scavenger_params;    // scavenger_params: {idle_threshold, period, retain_extra,
                                        // cpu_fraction}; each must be one the policy honours
@@ -168,11 +170,20 @@ const GoRelease& goReleaseOf(const RuntimeKnobs& k);
 // The version it runs as text: go_version, or kNewestGo when none was given.
 std::string goVersionText(const RuntimeKnobs& k);
 
+struct Scenario;
+// GOMAXPROCS as the runtime sets it: runtime.gomaxprocs (the GOMAXPROCS variable) if given, else
+// the CPUs of machine.cpus (Go <= 1.24 proc.go schedinit: ncpu), and from Go 1.25
+// (GoRelease::containerAwareGomaxprocs, cgroup_linux.go defaultGOMAXPROCS) at most the cgroup's
+// CPU limit rounded up, but not below 2, unless GODEBUG=containermaxprocs=0.
+int64_t gomaxprocsOf(const Scenario& s);
+
 struct MachineKnobs {
   Bytes memory = GiB(24);
   std::optional<Bytes> cgroup_limit;
   std::string thp = "madvise";  // transparent huge pages: never | madvise | always
   Bytes baseline_rss{0};  // 0 = the runtime model's default for the Go version
+  int64_t cpus = 2;       // CPUs the process may run on (sched_getaffinity)
+  std::optional<double> cpu_limit;  // the cgroup's CPU quota / period (cpu.max), in CPUs
 };
 
 struct Scenario {

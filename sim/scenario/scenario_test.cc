@@ -143,7 +143,7 @@ TEST(ParseScenario, FullExample) {
   EXPECT_EQ(s.runtime.go_version, "1.19");
   EXPECT_EQ(s.runtime.gogc, 100);
   EXPECT_FALSE(s.runtime.memory_limit.has_value());
-  EXPECT_EQ(s.runtime.gomaxprocs, 2);
+  EXPECT_EQ(gomaxprocsOf(s), 2);
   EXPECT_EQ(s.runtime.scavenger, "auto");
   EXPECT_EQ(s.runtime.pacer, "auto");
   EXPECT_EQ(s.runtime.madvise, "auto");
@@ -260,7 +260,7 @@ TEST(ParseScenario, Defaults) {
   EXPECT_EQ(goReleaseOf(s.runtime).minor, 27);
   EXPECT_EQ(s.runtime.gogc, 100);
   EXPECT_FALSE(s.runtime.memory_limit.has_value());
-  EXPECT_EQ(s.runtime.gomaxprocs, 2);
+  EXPECT_EQ(gomaxprocsOf(s), 2);
   EXPECT_EQ(s.runtime.madvise, "auto");
   EXPECT_EQ(s.runtime.godebug, "");
   EXPECT_EQ(s.machine.memory, GiB(24));
@@ -360,7 +360,7 @@ TEST(ScenarioErrors, StructureAndKeys) {
             "expected one of go, gogc, memory_limit, gomaxprocs, scavenger, goexperiment, pacer, madvise, "
             "godebug"},
            {"about: x\nmachine:\n  ram: 1GiB\nsteps: [gc]\n", 3,
-            "expected one of memory, cgroup_limit, thp, baseline_rss"},
+            "expected one of memory, cgroup_limit, cpus, cpu_limit, thp, baseline_rss"},
            {"name: a\nsteps: [gc]\n", 1, "missing 'about'"},
            {"about: x\n", 1, "missing 'steps'"},
            {"about: x\nsteps: []\n", 2, "at least one step"},
@@ -544,7 +544,7 @@ TEST(ApplyEnv, GoNamesAndSyntax) {
   EXPECT_EQ(s.runtime.gogc, -1);
   EXPECT_EQ(s.runtime.memory_limit, GiB(1));
   EXPECT_EQ(s.runtime.godebug, "madvdontneed=1");
-  EXPECT_EQ(s.runtime.gomaxprocs, 4);
+  EXPECT_EQ(gomaxprocsOf(s), 4);
 
   applyEnv(s, "GOGC=50,GOMEMLIMIT=off,GOMEMLIMIT=123");
   EXPECT_EQ(s.runtime.gogc, 50);
@@ -599,7 +599,7 @@ TEST(ApplySet, KeysAndAliases) {
   EXPECT_EQ(s.runtime.go_version, "1.16");
   EXPECT_EQ(s.runtime.gogc, -1);
   EXPECT_EQ(s.runtime.memory_limit, GiB(2));
-  EXPECT_EQ(s.runtime.gomaxprocs, 8);
+  EXPECT_EQ(gomaxprocsOf(s), 8);
   EXPECT_EQ(s.runtime.scavenger, "background");
   EXPECT_EQ(s.runtime.pacer, "go1.19");
   EXPECT_EQ(s.runtime.madvise, "free");
@@ -708,6 +708,32 @@ TEST(ScenarioFiles, EveryShippedFileParses) {
       ADD_FAILURE() << e.what();
     }
   }
+}
+
+}  // namespace
+}  // namespace gomemsim
+
+namespace gomemsim {
+namespace {
+
+TEST(ParseScenario, GomaxprocsFollowsTheCpusAndFromGo125TheCgroupCpuLimit) {
+  Scenario s = parseScenario("about: x\nruntime: {go: \"1.24\"}\nmachine: {cpus: 64, cpu_limit: 1.5}\nsteps: [gc]\n", "g.yaml");
+  EXPECT_EQ(gomaxprocsOf(s), 64) << "Go 1.24: the affinity mask's CPUs, the cgroup quota ignored";
+  applySet(s, "go=1.25");
+  EXPECT_EQ(gomaxprocsOf(s), 2) << "Go 1.25: max(ceil(1.5), 2)";
+  applySet(s, "machine.cpu_limit=6.2");
+  EXPECT_EQ(gomaxprocsOf(s), 7) << "ceil(6.2)";
+  applySet(s, "cpus=4");
+  EXPECT_EQ(gomaxprocsOf(s), 4) << "never more than the CPUs";
+  applyEnv(s, "GODEBUG=containermaxprocs=0");
+  applySet(s, "cpus=64");
+  EXPECT_EQ(gomaxprocsOf(s), 64) << "containermaxprocs=0 turns it off";
+  applyEnv(s, "GOMAXPROCS=3");
+  EXPECT_EQ(gomaxprocsOf(s), 3) << "an explicit GOMAXPROCS wins";
+  EXPECT_THROW(applySet(s, "cpu_limit=0"), ScenarioError);
+  EXPECT_THROW(applySet(s, "cpus=0"), ScenarioError);
+  applySet(s, "cpu_limit=off");
+  EXPECT_FALSE(s.machine.cpu_limit.has_value());
 }
 
 }  // namespace

@@ -253,7 +253,7 @@ std::vector<std::string> driverEnv(const Scenario& s) {
   return {"GODEBUG=" + driverGodebug(s),
           "GOGC=" + (s.runtime.gogc < 0 ? std::string("off") : std::to_string(s.runtime.gogc)),
           "GOMEMLIMIT=" + (s.runtime.memory_limit ? std::to_string(s.runtime.memory_limit->v) : std::string("off")),
-          "GOMAXPROCS=" + std::to_string(s.runtime.gomaxprocs)};
+          "GOMAXPROCS=" + std::to_string(gomaxprocsOf(s))};
 }
 
 DriverRun readRecordedRun(const std::string& dir) {

@@ -254,7 +254,7 @@ Json runtimeJson(const Scenario& s) {
       .add("go", Json::of(goVersionText(k)))
       .add("gogc", Json::of(k.gogc))
       .add("memory_limit_bytes", optionalBytes(k.memory_limit))
-      .add("gomaxprocs", Json::of(k.gomaxprocs))
+      .add("gomaxprocs", Json::of(gomaxprocsOf(s)))
       .add("scavenger", Json::of(scav))
       .add("scavenger_default", Json::of(std::string(go.scavenger)))
       .add("pacer", Json::of(pacer))

@@ -175,7 +175,7 @@ int runValidate(const ValidateOptions& o, std::ostream& out, std::ostream& err) 
                   "  go %s, GOGC=%s, GOMAXPROCS=%lld, seed %llu; gomemsim %.1f s in %zu samples, real %.1f s in %zu "
                   "samples (aligned by %s)\n",
                   goVersionText(s.runtime).c_str(), s.runtime.gogc < 0 ? "off" : std::to_string(s.runtime.gogc).c_str(),
-                  static_cast<long long>(s.runtime.gomaxprocs), static_cast<unsigned long long>(s.seed), c.simEnd,
+                  static_cast<long long>(gomaxprocsOf(s)), static_cast<unsigned long long>(s.seed), c.simEnd,
                   simTrace.size(), c.realEnd, realTrace.size(), o.align == AlignMode::Steps ? "step ends" : "time");
     out << buf;
     if (!c.alignNote.empty()) out << "  note: " << c.alignNote << "\n";

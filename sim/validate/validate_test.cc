@@ -107,7 +107,7 @@ TEST(ValidateScenarioJson, IsDeterministicAndRoundTrips) {
   EXPECT_EQ(back.sample_every, s.sample_every);
   EXPECT_EQ(back.runtime.memory_limit, s.runtime.memory_limit);
   EXPECT_EQ(back.runtime.gogc, 50);
-  EXPECT_EQ(back.runtime.gomaxprocs, 3);
+  EXPECT_EQ(gomaxprocsOf(back), 3);
   for (size_t i = 0; i < s.steps.size(); ++i) {
     EXPECT_EQ(back.steps[i].label, s.steps[i].label);
     EXPECT_EQ(back.steps[i].pos.line, s.steps[i].pos.line);

@@ -112,8 +112,8 @@ GrowsliceRule growsliceFor(const GoRelease& release) {
   return release.growslice == GrowsliceScheme::Go118 ? growslice118 : growslice117;
 }
 
-int64_t roundedCap(int64_t newcap, Bytes elem, const SizeClassTable& classes) {
-  const Bytes capmem = classes.roundUp(Bytes(newcap * elem.v));
+int64_t roundedCap(int64_t newcap, Bytes elem, const SpanLayout& layout, bool pointers) {
+  const Bytes capmem = layout.roundUp(Bytes(newcap * elem.v), pointers);
   return capmem.v / elem.v;
 }
 

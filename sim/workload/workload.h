@@ -15,7 +15,7 @@
 
 #include "common/rng.h"
 #include "scenario/scenario.h"
-#include "sizeclass/sizeclass.h"
+#include "sizeclass/span_layout.h"
 #include "units/units.h"
 
 namespace gomemsim {
@@ -74,8 +74,9 @@ using GrowsliceRule = int64_t (*)(int64_t oldCap, int64_t newLen);
 int64_t growslice118(int64_t oldCap, int64_t newLen);
 int64_t growslice117(int64_t oldCap, int64_t newLen);
 GrowsliceRule growsliceFor(const GoRelease& release);
-// The capacity after roundupsize(newcap * elem) / elem.
-int64_t roundedCap(int64_t newcap, Bytes elem, const SizeClassTable& classes);
+// The capacity after roundupsize(newcap * elem, noscan) / elem (Go 1.22+: less the malloc
+// header of a pointerful slot).
+int64_t roundedCap(int64_t newcap, Bytes elem, const SpanLayout& layout, bool pointers);
 
 // Mutator cost model: the program's own CPU time for allocating and writing memory, which sets
 // how fast "as fast as possible" phases run (and, for paced streams, how busy the program keeps

@@ -8,12 +8,12 @@ namespace {
 // The seed program at a tenth of its size: 100 appends of 10 MiB to a []byte. Real Go 1.19
 // (../shared/realgo/seed_example/events.csv) ends with cap 1137893376 after 18 growths.
 TEST(Growslice, SeedProgramAtOneTenthMatchesRealGo119) {
-  const auto& classes = SizeClassTable::forRelease(goRelease("1.19"));
+  const SpanLayout layout = SpanLayout::forRelease(goRelease("1.19"), false);
   int64_t len = 0, cap = 0, grows = 0;
   for (int i = 0; i < 100; ++i) {
     const int64_t newLen = len + (10 << 20);
     if (newLen > cap) {
-      cap = roundedCap(growslice118(cap, newLen), Bytes(1), classes);
+      cap = roundedCap(growslice118(cap, newLen), Bytes(1), layout, false);
       ++grows;
     }
     len = newLen;

@@ -32,13 +32,23 @@ COLUMNS = [
     ("pprof_drop", "pprof inuse at drop", 0.05, "bytes"),
     ("rss_freeos", "RSS after FreeOSMemory", 0.10, "bytes"),
 ]
+# The table of the scenarios at the memory limit (set.tsv table column "limit"): what each GC
+# cycle costs decides how often they run there (issue 10's targets).
+LIMIT_COLUMNS = [
+    ("num_gc", "GCs", 0.10, "count"),
+    ("gc_gap", "mean time between GCs", 0.15, "ms"),
+    ("gc_cpu", "GC CPU (gctrace %)", 0.20, "percent"),
+    ("rss_peak", "peak RSS", 0.10, "bytes"),
+    ("rss_final", "final RSS", 0.10, "bytes"),
+    ("limiter", "GC CPU limiter", None, "onoff"),
+]
 BEGIN, END = "<!-- fidelity:begin", "<!-- fidelity:end -->"
 RELEASE_STEPS = re.compile(r"^(drop:.*|drop_all|free_os_memory)$")
 DROP_STEPS = re.compile(r"^(drop:.*|drop_all)$")
 
 
 def read_set(path):
-    """set.tsv lines: id -> (file, env)."""
+    """set.tsv lines: id -> (file, env, table)."""
     out = {}
     with open(path, encoding="utf-8") as f:
         for line in f:
@@ -46,8 +56,37 @@ def read_set(path):
             if not s or s.startswith("#"):
                 continue
             fields = s.split()
-            out[fields[0]] = (fields[1], fields[2])
+            out[fields[0]] = (fields[1], fields[2], fields[6] if len(fields) > 6 else "main")
     return out
+
+
+GC_LINE = re.compile(r"^gc (\d+) @([0-9.]+)s (\d+)%:")
+
+
+def gctrace_stats(path):
+    """(mean seconds between the starts of automatic GC cycles, the GC CPU % of the last line)."""
+    starts, util = [], math.nan
+    if not os.path.exists(path):
+        return math.nan, math.nan
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            m = GC_LINE.match(line)
+            if m:
+                util = float(m.group(3))
+                if "(forced)" not in line:
+                    starts.append(float(m.group(2)))
+    gap = (starts[-1] - starts[0]) / (len(starts) - 1) if len(starts) > 1 else math.nan
+    return gap, util
+
+
+def limiter_on(trace_path):
+    """1 if /gc/limiter/last-enabled is non-zero at the end (the limiter was on at some point)."""
+    with open(trace_path, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    if not rows or "gc_limiter_last_enabled" not in rows[-1]:
+        return math.nan
+    v = num(rows[-1]["gc_limiter_last_enabled"])
+    return math.nan if math.isnan(v) else (1.0 if v > 0 else 0.0)
 
 
 def read_meta(path):
@@ -137,6 +176,12 @@ def run_values(run_dir):
                          pprof_at_drop(os.path.join(run_dir, "real", "trace.csv")))
     out["rss_freeos"] = (rss_after_free_os_memory(os.path.join(run_dir, "sim", "trace.csv")),
                          rss_after_free_os_memory(os.path.join(run_dir, "real", "trace.csv")))
+    sim_gap, sim_cpu = gctrace_stats(os.path.join(run_dir, "sim", "gctrace.log"))
+    real_gap, real_cpu = gctrace_stats(os.path.join(run_dir, "real", "gctrace.log"))
+    out["gc_gap"] = (sim_gap * 1000, real_gap * 1000)
+    out["gc_cpu"] = (sim_cpu, real_cpu)
+    out["limiter"] = (limiter_on(os.path.join(run_dir, "sim", "trace.csv")),
+                      limiter_on(os.path.join(run_dir, "real", "trace.csv")))
     wall = math.nan
     wall_path = os.path.join(run_dir, "wall_s")
     if os.path.exists(wall_path):
@@ -165,6 +210,12 @@ def shown(kind, x):
         return f"{x:.0f}"
     if kind == "seconds":
         return f"{x:.1f} s"
+    if kind == "ms":
+        return f"{x:.0f} ms"
+    if kind == "percent":
+        return f"{x:.0f} %"
+    if kind == "onoff":
+        return "on" if x > 0.5 else "off"
     mib = x / 1048576.0
     return f"{mib:.0f} MiB" if mib >= 100 else f"{mib:.1f} MiB"
 
@@ -183,6 +234,9 @@ NO_GOAL = 2.0 ** 62  # Go reports "no heap goal" (GOGC=off, no limit) as ~2^63 B
 def cell(kind, target, sim, real, slack=0.0, goal=False):
     if math.isnan(sim) and math.isnan(real):
         return "-"
+    if kind == "onoff":  # the same state, or not
+        ok = not math.isnan(real) and (sim > 0.5) == (real > 0.5)
+        return f"{shown(kind, sim)} / {shown(kind, real)} {'✓' if ok else '✗'}"
     # No heap goal: gomemsim writes 0, Go ~2^63 B (validate reads that as 0 too).
     if goal and (sim == 0 or sim >= NO_GOAL) and (real == 0 or real >= NO_GOAL):
         return "none / none ✓"
@@ -205,16 +259,14 @@ def read_notes(path):
     return notes
 
 
-def build_version(args, version, notes):
+def table_rows(args, version, notes, ids, columns):
+    """The rows of one table: (body, spread rows, release events, missed-target notes)."""
     sets = read_set(args.set)
-    missed = []
     vout = os.path.join(args.out, version)
-    meta = read_meta(os.path.join(vout, "meta.txt"))
-    ids = [i for i in args.ids.split(",") if i]
     setdir = os.path.dirname(os.path.abspath(args.set))
-    body, spread_rows, events = [], [], []
+    body, spread_rows, events, missed = [], [], [], []
     for sid in ids:
-        file, env = sets[sid]
+        file, env, _ = sets[sid]
         if not os.path.isdir(os.path.join(vout, sid)):
             continue
         runs = sorted(
@@ -227,17 +279,18 @@ def build_version(args, version, notes):
         name = f"[{sid}](tools/fidelity/{file})" + ("" if env == "-" else f" `{env}`")
         cells = []
         spreads = []
-        for key, _, target, kind in COLUMNS:
+        for key, title, target, kind in columns:
             sims = [r[0][key][0] for r in per_run]
             reals = [r[0][key][1] for r in per_run]
             sim = sims[0]
             real = median(reals)
             cells.append(cell(kind, target, sim, real, slack if kind == "seconds" else 0.0, key == "heap_goal_peak"))
             if cells[-1].endswith("✗"):
-                title = next(c[1] for c in COLUMNS if c[0] == key)
                 missed.append(f"- {sid}, {title}: {notes.get((version, sid, key), 'not explained yet')}.")
             finite = [x for x in reals if not math.isnan(x)]
-            if key == "heap_goal_peak" and finite and all(x == 0 or x >= NO_GOAL for x in finite):
+            if kind == "onoff":
+                spreads.append(f"on in {sum(1 for x in finite if x > 0.5)} of {len(finite)}" if finite else "-")
+            elif key == "heap_goal_peak" and finite and all(x == 0 or x >= NO_GOAL for x in finite):
                 spreads.append("-")
             elif len(finite) > 1 and max(finite) == min(finite):
                 spreads.append("0 %")
@@ -251,10 +304,36 @@ def build_version(args, version, notes):
         walls = [r[2] for r in per_run]
         spread_rows.append(f"| {sid} | {len(per_run)} | " + " | ".join(spreads) + f" | {shown('seconds', median(walls))} |")
         labels = sorted({r[1] for r in per_run if r[1]})
-        if labels:
+        if labels and any(c[0] == "release" for c in columns):
             events.append(f"{sid}: `{'`, `'.join(labels)}`")
+    return body, spread_rows, events, missed
 
-    multi = any(r.split(" | ")[1] != "1" for r in spread_rows)
+
+def table_lines(columns, body, spread_rows, missed):
+    lines = ["| scenario | " + " | ".join(c[1] for c in columns) + " |", "|---|" + "---|" * len(columns), *body]
+    if missed:
+        lines += ["", "Why a cell misses its target (the numbers are the divergences in `tests/fidelity/README.md`):", "",
+                  *missed]
+    if any(r.split(" | ")[1] != "1" for r in spread_rows):
+        lines += [
+            "",
+            "| real-run spread | runs | " + " | ".join(c[1] for c in columns) + " | wall time per validate |",
+            "|---|---|" + "---|" * len(columns) + "---|",
+            *spread_rows,
+        ]
+    return lines
+
+
+def build_version(args, version, notes):
+    sets = read_set(args.set)
+    vout = os.path.join(args.out, version)
+    meta = read_meta(os.path.join(vout, "meta.txt"))
+    ids = [i for i in args.ids.split(",") if i]
+    main_ids = [i for i in ids if sets[i][2] == "main"]
+    limit_ids = [i for i in ids if sets[i][2] == "limit"]
+    body, spread_rows, events, missed = table_rows(args, version, notes, main_ids, COLUMNS)
+    lbody, lspread, _, lmissed = table_rows(args, version, notes, limit_ids, LIMIT_COLUMNS)
+    multi = any(r.split(" | ")[1] != "1" for r in spread_rows + lspread)
     go = meta.get("go_version", "?").replace("go version ", "")
     machine = f"{go} on {meta.get('nproc', '?')} CPUs ({meta.get('model', '?')}, transparent huge pages {meta.get('thp', '?')})"
     if meta.get("mode") == "recorded":
@@ -267,25 +346,16 @@ def build_version(args, version, notes):
         f"### {version}",
         "",
         first
-        + (" The real side is the median of the real runs; the second table gives their number and spread."
+        + (" The real side is the median of the real runs; the spread tables give their number and spread."
            if multi else " The real side is a single run per scenario.")
-        + " Release after drop is for the step event that released the most real RSS"
-        + (f" ({'; '.join(events)})" if events else "")
-        + "." + (" No Go ran for this table, so it has no wall times." if meta.get("mode") == "recorded" else ""),
-        "",
-        "| scenario | " + " | ".join(c[1] for c in COLUMNS) + " |",
-        "|---|" + "---|" * len(COLUMNS),
-        *body,
+        + (" Release after drop is for the step event that released the most real RSS"
+           + (f" ({'; '.join(events)})" if events else "") + "." if body else "")
+        + (" No Go ran for this table, so it has no wall times." if meta.get("mode") == "recorded" else ""),
     ]
-    if missed:
-        lines += ["", "Why a cell misses its target (the numbers are the divergences in `tests/fidelity/README.md`):", "", *missed]
-    if multi:
-        lines += [
-            "",
-            "| real-run spread | runs | " + " | ".join(c[1] for c in COLUMNS) + " | wall time per validate |",
-            "|---|---|" + "---|" * len(COLUMNS) + "---|",
-            *spread_rows,
-        ]
+    if body:
+        lines += ["", *table_lines(COLUMNS, body, spread_rows, missed)]
+    if lbody:
+        lines += ["", f"At the memory limit ({version}):", "", *table_lines(LIMIT_COLUMNS, lbody, lspread, lmissed)]
     return "\n".join(lines) + "\n"
 
 
@@ -302,7 +372,9 @@ def build(args):
         "within 10 % of its value at the end of the quiet period that follows. With GOGC=off there is no "
         "heap goal (Go reports ~2^63 B, gomemsim 0): shown as none. The spread tables give (max - min) / "
         "median of the real runs: where a growing heap's GCs land and the scavenger's batches vary from "
-        "run to run, steady states do not.\n")
+        "run to run, steady states do not. The tables at the memory limit add the mean time between the "
+        "starts of automatic GC cycles (gctrace's @ times) within 15 %, the GC CPU of the last gctrace line "
+        "within 20 %, and whether the GC CPU limiter turned on at all (/gc/limiter/last-enabled).\n")
     return intro + "".join("\n" + build_version(args, v, notes) for v in versions)
 
 

@@ -22,7 +22,7 @@ package main
 //   rss_minus_lazyfree  rss - lazy_free, in the rows that have lazy_free
 //   anon_huge_pages     AnonHugePages of /proc/self/smaps_rollup, in the rows that have lazy_free
 //   gc_sys              MemStats.GCSys: the GC's metadata (heap bitmap, mark bits, ...)
-//   gc_limiter_last_enabled  runtime/metrics /gc/limiter/last-enabled:gc-cycle (Go 1.20+; empty
+//   gc_limiter_last_enabled  runtime/metrics /gc/limiter/last-enabled:gc-cycle (Go 1.19+; empty
 //                       before): the last GC cycle during which the GC CPU limiter was on
 // unswept_garbage, span_free, retained_free, runtime_overhead, baseline, the per-path release
 // counters (released_background, released_eager, released_forced: Go 1.19 exports only their
