@@ -286,7 +286,9 @@ def table_rows(args, version, notes, ids, columns):
             real = median(reals)
             cells.append(cell(kind, target, sim, real, slack if kind == "seconds" else 0.0, key == "heap_goal_peak"))
             if cells[-1].endswith("✗"):
-                missed.append(f"- {sid}, {title}: {notes.get((version, sid, key), 'not explained yet')}.")
+                note = notes.get((version, sid, key)) or notes.get((version, sid, "*")) or notes.get(("*", sid, key)) \
+                    or notes.get(("*", sid, "*"), "not explained yet")
+                missed.append(f"- {sid}, {title}: {note}.")
             finite = [x for x in reals if not math.isnan(x)]
             if kind == "onoff":
                 spreads.append(f"on in {sum(1 for x in finite if x > 0.5)} of {len(finite)}" if finite else "-")
