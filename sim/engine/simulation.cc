@@ -218,14 +218,52 @@ void Simulation::runAlloc(const RunStep& r) {
   const SimTime end = start + r.duration;
   // The streams' draws depend only on the seed: a second thread makes them ahead (draws.h).
   DrawPipeline draws(specs, start, end, Duration(kQuantumNs), rng_);
+  // The program allocates each quantum when it is due, or as soon as the runtime lets it: the
+  // sweeping, assists and pauses the runtime charges to the allocating goroutine
+  // (Runtime::takeMutatorStall) make it late, and then it allocates what it owes at once, as
+  // the real-Go driver's paced loop does (sim/validate/driver/steps.go runStreams). Objects
+  // live their lifetimes from when they were really allocated. A step that falls behind ends
+  // late; at a heap held at its memory limit, that is most of the program's time.
+  (void)rt_.takeMutatorStall();  // what came before this step does not delay it
+  SimTime free = start;          // when the allocating goroutine is next free
   for (int64_t q = 0; const auto* quantum = draws.next(); ++q) {
-    const SimTime now(start.ns + q * kQuantumNs);
-    if (rt_.now() != now) throw std::logic_error("allocation quantum out of step with the clock");
+    const SimTime due(start.ns + q * kQuantumNs);
+    waitUntilFree(due, free, mutatorCpus);
+    const DeathTick late = tickOf(rt_.now()) - tickOf(due);
+    const FaultMark faults(rt_);
     for (size_t i = 0; i < r.alloc.size(); ++i)
-      allocateDraws(r.alloc[i], sizes[i], buckets[i], (*quantum)[i], refs[i]);
-    advance(SimTime(std::min(end.ns, now.ns + kQuantumNs)), mutatorCpus);
+      allocateDraws(r.alloc[i], sizes[i], buckets[i], late > 0 ? shifted((*quantum)[i], late) : (*quantum)[i], refs[i]);
+    // Its own work on the quantum (on at most one CPU's worth of wall time per CPU it uses),
+    // the page faults it took, and what the runtime charged it.
+    const double ownNs = static_cast<double>(kQuantumNs) * std::min(1.0, mutatorCpus) + faults.costNsSince(rt_);
+    free = rt_.now() + Duration(static_cast<int64_t>(ownNs)) + rt_.takeMutatorStall();
   }
+  waitUntilFree(end, free, mutatorCpus);
   rng_ = draws.finalRng();
+}
+
+void Simulation::waitUntilFree(SimTime due, SimTime& free, double mutatorCpus) {
+  for (;;) {
+    const SimTime at = std::max(due, free);
+    // A program behind its schedule keeps a CPU busy (catching up, or held up in the runtime's
+    // sweeping and assists): that P runs no idle mark worker and no bgsweep.
+    const double busy = free > due ? std::max(mutatorCpus, 1.0) : mutatorCpus;
+    if (rt_.now() < at) advance(at, busy);
+    const Duration stall = rt_.takeMutatorStall();  // assists charged while it waited
+    if (stall.v == 0) return;
+    free = rt_.now() + stall;
+  }
+}
+
+const StreamDraws& Simulation::shifted(const StreamDraws& d, DeathTick late) {
+  // Timed deaths move with the allocation; held ones (tags) stay.
+  shifted_ = d;
+  const auto shift = [late](DeathTick& t) {
+    if (isTimed(t)) t = static_cast<DeathTick>(std::min<int64_t>(int64_t{t} + late, int64_t{kTagBase} - 1));
+  };
+  for (auto& v : shifted_.deaths) std::for_each(v.begin(), v.end(), shift);
+  std::for_each(shifted_.objectDeaths.begin(), shifted_.objectDeaths.end(), shift);
+  return shifted_;
 }
 
 void Simulation::growLiveSet(const LiveSetStep& l) {
@@ -248,7 +286,9 @@ void Simulation::growLiveSet(const LiveSetStep& l) {
     runAlloc(r);
     return;
   }
-  // As fast as possible: the clock advances by the mutator's own cost, in ~1 ms batches.
+  // As fast as possible: the clock advances by the mutator's own cost, in ~1 ms batches, and
+  // by what the runtime holds it up (sweeping, assists, pauses).
+  (void)rt_.takeMutatorStall();
   SetRefs& refs = refsFor(l.name);
   const SizeSampler sizes(l.size);
   int64_t done = 0;
@@ -265,7 +305,7 @@ void Simulation::growLiveSet(const LiveSetStep& l) {
       costNs += kAllocNs + static_cast<double>(touch.v) * kMemclrNsPerByte;
     }
     costNs += faults.costNsSince(rt_);
-    advance(rt_.now() + Duration(static_cast<int64_t>(costNs)), 1);
+    advance(rt_.now() + Duration(static_cast<int64_t>(costNs)) + rt_.takeMutatorStall(), 1);
   }
 }
 
@@ -276,6 +316,7 @@ void Simulation::append(const AppendStep& a) {
   Slice& sl = slices_[a.slice];
   sl.tag = tag;
   const int64_t add = a.add.v / a.elem.v;
+  (void)rt_.takeMutatorStall();
   for (int64_t i = 0; i < a.times; ++i) {
     const int64_t newLen = sl.len + add;
     double costNs = 0;
@@ -295,7 +336,7 @@ void Simulation::append(const AppendStep& a) {
       costNs += static_cast<double>(add * a.elem.v) * kMemclrNsPerByte;
     }
     sl.len = newLen;
-    advance(rt_.now() + Duration(static_cast<int64_t>(costNs)), 1);
+    advance(rt_.now() + Duration(static_cast<int64_t>(costNs)) + rt_.takeMutatorStall(), 1);
   }
 }
 

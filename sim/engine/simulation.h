@@ -75,6 +75,11 @@ class Simulation {
   // n objects joined the set: allocates the chunks their pointers need (on P p, as the objects)
   // and returns how many.
   int64_t holdRefs(SetRefs& r, int p, int64_t n);
+  // Advances to `due`, or past it while the runtime holds the allocating goroutine up; `free`
+  // is when the goroutine is next free.
+  void waitUntilFree(SimTime due, SimTime& free, double mutatorCpus);
+  // A quantum's draws with their timed deaths `late` ticks later (the quantum was allocated late).
+  const StreamDraws& shifted(const StreamDraws& d, DeathTick late);
   void dropRefs(SetRefs& r, DeathTick now);
   void growLiveSet(const LiveSetStep& l);
   void append(const AppendStep& a);
@@ -92,6 +97,7 @@ class Simulation {
   SimResult result_;
   std::string currentStep_;
   SimTime nextSample_{0};
+  StreamDraws shifted_;  // shifted()'s
   std::map<std::string, DeathTick> sets_;
   std::map<std::string, SetRefs> refs_;  // by live set name
   DeathTick nextTag_ = kTagBase + 1;     // tags of sets, slices and reference chunks

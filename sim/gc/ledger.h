@@ -40,12 +40,24 @@ inline DeathTick deathTickFor(SimTime now, Duration life) {
   return t >= int64_t{kTagBase} ? kTagBase - 1 : static_cast<DeathTick>(t);
 }
 
+// A span's share per object, in 1/kSpanShareUnit of a span: 1/nelems of its span each, so a
+// sum of shares counts the spans the objects fill (what the mark visits span by span).
+inline constexpr int64_t kSpanShareUnit = int64_t{1} << 16;
+
 struct HeapAmount {
   int64_t bytes = 0;    // slot bytes (size class size, or whole pages for large objects)
   int64_t objects = 0;
   int64_t scanBytes = 0;  // bytes of objects with pointers
-  HeapAmount& operator+=(const HeapAmount& o) { bytes += o.bytes; objects += o.objects; scanBytes += o.scanBytes; return *this; }
-  HeapAmount& operator-=(const HeapAmount& o) { bytes -= o.bytes; objects -= o.objects; scanBytes -= o.scanBytes; return *this; }
+  int64_t spanShares = 0;  // spans filled, in 1/kSpanShareUnit
+  HeapAmount& operator+=(const HeapAmount& o) {
+    bytes += o.bytes; objects += o.objects; scanBytes += o.scanBytes; spanShares += o.spanShares;
+    return *this;
+  }
+  HeapAmount& operator-=(const HeapAmount& o) {
+    bytes -= o.bytes; objects -= o.objects; scanBytes -= o.scanBytes; spanShares -= o.spanShares;
+    return *this;
+  }
+  HeapAmount times(int64_t n) const { return HeapAmount{bytes * n, objects * n, scanBytes * n, spanShares * n}; }
 };
 
 class Ledger {
@@ -59,7 +71,7 @@ class Ledger {
   // n objects of the same amount, with these deaths. The ring's cursor is held in locals
   // while the ring is written.
   void allocatedBatch(const DeathTick* deaths, int n, HeapAmount each) {
-    allocated_ += HeapAmount{each.bytes * n, each.objects * n, each.scanBytes * n};
+    allocated_ += each.times(n);
     const int64_t processed = processed_;
     HeapAmount* ring = ring_.data();
     int64_t ringObjects = 0;
@@ -79,7 +91,7 @@ class Ledger {
       }
     }
     ringObjects_ += ringObjects;
-    if (held != 0) held_ += HeapAmount{each.bytes * held, each.objects * held, each.scanBytes * held};
+    if (held != 0) held_ += each.times(held);
   }
   // An object's death moves (a drop turns a tag into a time; a tiny block gets a later death).
   void moved(DeathTick from, DeathTick to, const HeapAmount& a);

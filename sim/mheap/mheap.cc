@@ -12,7 +12,7 @@ namespace gomemsim {
 namespace {
 constexpr int kNumSpanClasses = kMaxSizeClasses * 2;  // mheap.go: numSpanClasses
 HeapAmount amountOf(const Span& s) {
-  return HeapAmount{s.elemsize, 1, s.noscan() ? 0 : s.elemsize};
+  return HeapAmount{s.elemsize, 1, s.noscan() ? 0 : s.elemsize, kSpanShareUnit / s.nelems};
 }
 
 struct SlotSweep {
@@ -438,6 +438,7 @@ bool MHeap::sweep(uint32_t id, bool preserve) {
   sweepStats_.pagesSwept += s.npages;
   ++sweepStats_.spansSwept;
   sweepStats_.objectsFreed += nfreed;
+  sweepCostNs_ += kSweepNsPerSpan + kSweepNsPerSlot * nfreed;
   bool freed = false;
   if (!preserve) {
     if (s.allocCount == 0) {
@@ -470,13 +471,20 @@ bool MHeap::sweepOne() {
 }
 
 int64_t MHeap::sweepFor(int64_t budgetNs) {
-  int64_t used = 0;
-  while (used < budgetNs && !isSweepDone()) {
-    const int64_t objs = sweepStats_.objectsFreed;
+  const int64_t before = sweepCostNs_;
+  while (sweepCostNs_ - before < budgetNs && !isSweepDone()) {
     if (!sweepOne()) break;
-    used += kSweepNsPerSpan + kSweepNsPerSlot * (sweepStats_.objectsFreed - objs);
   }
+  const int64_t used = sweepCostNs_ - before;
+  bgSweepCostNs_ += used;
   return used;
+}
+
+int64_t MHeap::takeMutatorSweepNs() {
+  const int64_t total = sweepCostNs_ - bgSweepCostNs_;
+  const int64_t fresh = total - mutatorSweepTaken_;
+  mutatorSweepTaken_ = total;
+  return fresh;
 }
 
 void MHeap::finishSweep() {

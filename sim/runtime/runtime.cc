@@ -112,14 +112,24 @@ void Runtime::spanAllocated(Bytes growth, Bytes scav) {
     // The allocating goroutine's scavenging counts as assist time for the limiter
     // (limiterEventScavengeAssist).
     pendingScavAssistNs_ += got.cost.v;
+    mutatorStallNs_ += static_cast<double>(got.cost.v);  // and it holds the goroutine up
     scavenger_->eagerDone(got.bytes);
     inHook_ = false;
   }
 }
 
 void Runtime::heapLiveGrew() {
-  if (mark_.active || inHook_) return;
+  if (mark_.active || inHook_ || gcStartAt_) return;
   if (heap_->heapLive() >= pacer_->trigger(limitInputs())) {
+    // Go 1.19 mgc.go gcStart: the allocating goroutine first sweeps what is left
+    // (`for trigger.test() && sweepone() != ^uintptr(0)`), after its proportional sweep
+    // (deductSweepCredit); the cycle starts when it is through, not at the instant the
+    // simulator swept those spans.
+    const double sweeping = absorbMutatorSweep();
+    if (sweeping >= 1) {
+      gcStartAt_ = now_ + Duration(static_cast<int64_t>(sweeping));
+      return;
+    }
     inHook_ = true;
     startCycle(false);
     inHook_ = false;
@@ -263,12 +273,18 @@ void Runtime::startCycle(bool forced) {
   const HeapAmount& r = mark_.reachableAtStart;
   const double stackScan = static_cast<double>(kRuntimeStackBytes + goroutines_ * stackSize_.v);
   // Held objects (live sets, forever) are reached in allocation order, timed ones scattered.
-  const int64_t inOrder = std::min(r.objects, ledger_.held().objects);
-  mark_.workTotalNs = static_cast<double>(inOrder) * markCost_.nsInOrder +
+  const HeapAmount& held = ledger_.held();
+  const int64_t inOrder = std::min(r.objects, held.objects);
+  // The spans those objects fill, each reached once in order (its mspan and mark bits).
+  const double heldSpans = held.objects > 0 ? static_cast<double>(held.spanShares) / kSpanShareUnit *
+                                                  static_cast<double>(inOrder) / static_cast<double>(held.objects)
+                                            : 0.0;
+  mark_.workTotalNs = static_cast<double>(inOrder) * markCost_.nsInOrder + heldSpans * markCost_.nsPerHeldSpan +
                       static_cast<double>(r.objects - inOrder) * markCost_.nsScattered +
                       (static_cast<double>(r.scanBytes + r.objects * kRefBytesPerObject) + stackScan) * markCost_.scanNsPerByte;
   mark_.workLeftNs = mark_.workTotalNs;
   mark_.lastHeapLiveSeen = heap_->heapLive().v;
+  mutatorStallNs_ += static_cast<double>(kStwNs / 2);  // sweep termination stops the world
   // mgc.go gcStart: the limiter's GC transition around sweep termination's STW.
   if (limiter_) limiter_->transition(true, now_.ns, kStwNs / 2, numGc_);
 }
@@ -285,7 +301,11 @@ double Runtime::progressMark(Duration dt, double mutatorCpus) {
   // work over remaining heap distance), priced before this step's background work.
   const int64_t allocated = heap_->heapLive().v - mark_.lastHeapLiveSeen;
   mark_.lastHeapLiveSeen = heap_->heapLive().v;
-  const double heapRemaining = std::max<double>(1.0, static_cast<double>(mark_.goal.v - heap_->heapLive().v));
+  // Go 1.19-1.27 mgcpacer.go revise: past the goal, the assists pace to 1.1 x the goal
+  // (maxOvershoot), so a heap held at its goal (the memory limit) is not assisted to a stop.
+  const double live = static_cast<double>(heap_->heapLive().v);
+  const double goal = static_cast<double>(mark_.goal.v);
+  const double heapRemaining = std::max(1.0, (live > goal ? goal * kMaxOvershoot : goal) - live);
   const double debt = allocated > 0 && !mark_.forced ? static_cast<double>(allocated) * mark_.workLeftNs / heapRemaining : 0;
   // Background and idle workers scan first; their work is credit that allocating goroutines
   // steal before assisting (Go 1.19 mgcmark.go: gcFlushBgCredit, gcAssistAlloc's bgScanCredit).
@@ -316,6 +336,7 @@ double Runtime::progressMark(Duration dt, double mutatorCpus) {
 
 void Runtime::markTermination() {
   mark_.active = false;
+  mutatorStallNs_ += static_cast<double>(kStwNs / 2);  // and so does mark termination
   ++numGc_;
   if (mark_.forced) ++numForcedGc_;
   // heapMarked: reachable at mark start, plus everything allocated black since.
@@ -435,6 +456,7 @@ SimTime Runtime::nextEvent() const {
   if (anyGcDone_ && pacer_->gcPercent() >= 0 && !mark_.active)
     next = std::min(next, lastGcEnd_.ns + kForceGcPeriodNs + 1);
   if (!heap_->isSweepDone()) next = std::min(next, now_.ns + 1000000);  // bgsweep progresses
+  if (gcStartAt_) next = std::min(next, std::max(gcStartAt_->ns, now_.ns));
   return SimTime(next);
 }
 
@@ -444,9 +466,30 @@ void Runtime::readyScavenger() {
   if (!sysmonPoll_) sysmonPoll_ = now_ + Duration(kSysmonPollNs);
 }
 
+double Runtime::absorbMutatorSweep() {
+  const int64_t ns = heap_->takeMutatorSweepNs();
+  if (ns <= 0) return 0;
+  // Go 1.19 mgcsweep.go: while the allocating goroutine sweeps (deductSweepCredit, gcStart's
+  // sweepone loop), bgsweep sweeps beside it on every idle P (readied at mark termination,
+  // gcSweep); together they clear the spans the simulator swept at once, in ns / (1 + idle).
+  const double procs = static_cast<double>(cfg_.gomaxprocs);
+  const double idlePs = std::max(0.0, procs - std::max(1.0, mutatorCpus_));
+  const double wall = static_cast<double>(ns) / (1 + idlePs);
+  mutatorStallNs_ += wall;
+  return wall;
+}
+
+Duration Runtime::takeMutatorStall() {
+  absorbMutatorSweep();
+  const auto ns = static_cast<int64_t>(mutatorStallNs_);
+  mutatorStallNs_ -= static_cast<double>(ns);
+  return Duration(ns);
+}
+
 void Runtime::advanceTo(SimTime t, double mutatorCpus) {
   checkMemory();
   mutatorCpus_ = mutatorCpus;
+  absorbMutatorSweep();
   while (now_ < t) {
     const SimTime step = std::min(t, std::max(nextEvent(), SimTime(now_.ns + 1)));
     const Duration dt = step - now_;
@@ -456,6 +499,8 @@ void Runtime::advanceTo(SimTime t, double mutatorCpus) {
       heap_->sweepFor(static_cast<int64_t>(static_cast<double>(dt.v) * idle));
     }
     const double assistNs = progressMark(dt, mutatorCpus);
+    // Mark assists hold up the goroutine that allocated (spread over the program's busy CPUs).
+    if (mutatorCpus > 0) mutatorStallNs_ += assistNs / std::max(1.0, mutatorCpus);
     if (limiter_) {
       // mgclimit.go updateLocked over this step: assists (and allocation-time scavenging) are
       // GC time; Ps on the idle list and idle mark workers are idle time. Outside the mark the
@@ -468,10 +513,17 @@ void Runtime::advanceTo(SimTime t, double mutatorCpus) {
       }
       limiter_->addAssistTime(static_cast<int64_t>(assistNs) + pendingScavAssistNs_);
       pendingScavAssistNs_ = 0;
+      // Not modelled: a P running bgsweep is not idle in Go (only Ps on the idle list are), but
+      // counts as idle here. Counting it right keeps the limiter off in death-spiral, where
+      // gomemsim's marks are shorter than the real ones (tests/fidelity/README.md, 12).
       limiter_->addIdleTime(static_cast<int64_t>((procs - busy) * static_cast<double>(dt.v)));
       limiter_->update(step.ns, numGc_);
     }
     now_ = step;
+    if (gcStartAt_ && now_ >= *gcStartAt_) {
+      gcStartAt_.reset();
+      heapLiveGrew();  // the trigger still holds unless the limit or GOGC moved
+    }
     if (mark_.active && mark_.workLeftNs <= 0.5) markTermination();
     if (sweepDonePending_) {
       sweepDonePending_ = false;
@@ -512,11 +564,13 @@ void Runtime::runScavenger(SimTime t) {
 void Runtime::gc() {
   // runtime.GC: wait for the current cycle, then a full cycle, then all sweeping.
   checkMemory();
+  gcStartAt_.reset();  // a triggered cycle not yet started is this one
   while (mark_.active) advanceTo(SimTime(std::min(nextEvent().ns, now_.ns + 1000000000)), 0);
   // The mark starts after what the program did just before the call (a drop at this instant
   // has death tick tickOf(now)+1): start at the next tick boundary, ~65 us, about what the
   // sweep-termination stop-the-world takes.
   advanceTo(SimTime(((now_.ns >> kDeathTickShift) + 1) << kDeathTickShift), 0);
+  gcStartAt_.reset();
   startCycle(true);
   while (mark_.active) advanceTo(nextEvent(), 0);
   heap_->finishSweep();

@@ -28,6 +28,11 @@
 // at the unaligned edges of a released range MADV_NOHUGEPAGE; sysUsed (allocSpan, when the span
 // has scavenged pages - fresh heap growth included from Go 1.13) marks the whole huge pages
 // inside the span MADV_HUGEPAGE. Go 1.21+ (after the 1.21.x reverts) gives no advice.
+// The program is held up by the runtime as a real one is (takeMutatorStall): the sweeping its
+// allocations do (Go 1.19 mcentral.go cacheSpan, mgcsweep.go deductSweepCredit, mgc.go gcStart's
+// sweepone loop; shared with bgsweep on idle Ps), its mark assists and the two stop-the-world
+// pauses. At a heap held at its goal - the memory limit - the whole sweep falls between one
+// cycle's end and the next one's start, and that time, not the mark, spaces the cycles.
 // Does not model: goroutine scheduling, STW pause lengths beyond a fixed cost, write barriers,
 // finalizers.
 #pragma once
@@ -62,6 +67,7 @@ struct MarkCost {
   double nsInOrder;      // an object held by a live set (or forever), reached in allocation order
   double nsScattered;    // a timed object, reached scattered over the heap
   double scanNsPerByte;  // pointer-bearing memory scanned
+  double nsPerHeldSpan;  // each span those held objects fill: its mspan and mark bits, cold
 };
 
 struct RuntimeConfig {
@@ -155,6 +161,11 @@ class Runtime : private MHeapHooks {
   void advanceTo(SimTime t, double mutatorCpus);
   // The next instant at which something happens by itself (mark end, scavenger, forced GC).
   SimTime nextEvent() const;
+  // The time the allocating goroutine has been held up since the last call, besides its own
+  // work: the sweeping it did (mcentral.cacheSpan, deductSweepCredit, gcStart's sweepone loop),
+  // shared with bgsweep on the idle Ps; its mark assists; the stop-the-world pauses. The
+  // engine delays the program's next allocation by it, as a real program falls behind.
+  Duration takeMutatorStall();
 
   void gc();            // runtime.GC()
   void freeOSMemory();  // debug.FreeOSMemory()
@@ -207,6 +218,8 @@ class Runtime : private MHeapHooks {
   void readyScavenger();  // sweeping is done: sysmon will wake the scavenger
   double markCpus(double mutatorCpus) const;
   void emitGcTrace();
+  // Takes the program's sweeping since the last call into the stall; returns its wall time.
+  double absorbMutatorSweep();
   void emitScavTrace(std::optional<Bytes> forced);  // forced: what debug.FreeOSMemory released
   Bytes metadataResident() const;
   int64_t arenaIndexResident() const;
@@ -267,6 +280,8 @@ class Runtime : private MHeapHooks {
   int64_t goroutines_ = 0;
   Bytes stackSize_{8192};
   double mutatorCpus_ = 0;  // of the current advanceTo: 0 while the program idles
+  double mutatorStallNs_ = 0;  // takeMutatorStall's
+  std::optional<SimTime> gcStartAt_;  // a triggered cycle waits for its goroutine's sweeping
   std::optional<SimTime> sysmonPoll_;  // sysmon's next look after scavenger.ready()
   // Release counters.
   Bytes relBg_{0}, relEager_{0}, relForced_{0};
@@ -287,6 +302,12 @@ class Runtime : private MHeapHooks {
 //     per object all in. Timed objects die in their own order and are reached scattered over the
 //     heap: steady-service/run-1 spends 18.2 ms per cycle (gctrace, cycles 6-30) on ~580 k cache
 //     objects and ~145 k short-lived ones, ~80 ns each for the latter (a cache miss).
+//   nsPerHeldSpan: each span the held objects fill costs a visit to its mspan and mark bits,
+//     cold in cache on a big heap. at-limit's 4-8 KiB sessions (2-5 per span, ~75-100 k spans
+//     at 1.0-1.4 GB) take 18-28 ms of mark CPU per cycle on Go 1.19.8 (gctrace, heap >= 1000
+//     MB), far more than their ~200 k objects at the in-order rate: ~230 ns per span. The
+//     in-order rate is what is left of mark-noscan's 9 ns once its 32-per-span share is paid
+//     (9 - 230 / 32 = 1.8 ns); Green Tea's the same way (11.8 - 7.2 = 4.6 ns).
 //   kScanNsPerByte: scanning pointer-bearing memory, ~2 ns per 8-byte word: 300 MB of 256 B
 //     objects with pointers cost ~70-74 ms more mark CPU than without (tests/fidelity/mark-pointers
 //     against mark-noscan).
@@ -303,8 +324,8 @@ class Runtime : private MHeapHooks {
 // steady-service's cycles 41.3 ms (gctrace, cycles 6-31) against 1.19's 18.2, which leaves
 // ~232 ns for each of its ~145 k scattered short-lived objects once the cache's 581 k held
 // ones are paid for.
-inline constexpr MarkCost kMarkCostClassic{9, 79, 0.25};
-inline constexpr MarkCost kMarkCostGreenTea{11.8, 232, 0.153};
+inline constexpr MarkCost kMarkCostClassic{1.8, 79, 0.25, 230};  // {inOrder, scattered, scan/B, per held span}
+inline constexpr MarkCost kMarkCostGreenTea{4.6, 232, 0.153, 230};
 inline constexpr double kMarkNsInOrder = kMarkCostClassic.nsInOrder;
 inline constexpr double kMarkNsScattered = kMarkCostClassic.nsScattered;
 inline constexpr double kScanNsPerByte = kMarkCostClassic.scanNsPerByte;
@@ -320,6 +341,7 @@ inline constexpr int64_t kSysmonPollNs = 10000000;
 inline constexpr int64_t kSysmonIdleWakeNs = 250000000;
 // Share of the time an idle P runs an idle mark worker during a concurrent mark (markCpus).
 inline constexpr double kIdleMarkShare = 0.85;
+inline constexpr double kMaxOvershoot = 1.1;  // mgcpacer.go revise: maxOvershoot
 inline constexpr int64_t kStwNs = 60000;  // sweep termination + mark termination, each ~30 us
 // Goroutine stacks the runtime itself keeps (main, sysmon's helpers, bgsweep, bgscavenge,
 // forcegc, finalizer): /memory/classes/heap/stacks ~256 KiB at start in realgo traces.

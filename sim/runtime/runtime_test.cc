@@ -64,6 +64,28 @@ TEST(RuntimeModel, FirstGcStartsExactlyWhenHeapLiveReachesTheTrigger) {
   expectSnapshotIdentities(s);
 }
 
+// The program pays for the sweeping its allocations do (Runtime::takeMutatorStall): after a
+// cycle that found every 1 KiB object live, the next 1 KiB allocation's refill sweeps the
+// partly filled span (mcentral.cacheSpan: partialUnswept first) and uses it; bgsweep on the
+// other P shares the work, so the goroutine waits half a span's sweep. Then a burst that needs
+// more spans sweeps the full ones on its way (cacheSpan's fullUnswept) - each one half a sweep.
+TEST(RuntimeModel, TheAllocatingGoroutineWaitsForTheSweepingItsRefillDoes) {
+  Runtime rt(RuntimeConfig{});
+  allocate(rt, 3897, KiB(1), kForever);
+  ASSERT_TRUE(rt.snapshot().inMark);
+  while (rt.snapshot().inMark) rt.advanceTo(rt.nextEvent(), 1.0);
+  ASSERT_EQ(rt.snapshot().numGc, 1);
+  (void)rt.takeMutatorStall();  // the pauses so far
+  EXPECT_EQ(rt.takeMutatorStall().v, 0);
+  allocate(rt, 1, KiB(1), kForever);
+  EXPECT_EQ(rt.takeMutatorStall().v, kSweepNsPerSpan / 2);
+  EXPECT_EQ(rt.takeMutatorStall().v, 0) << "charged once";
+  allocate(rt, 7 + 8 * 20, KiB(1), kForever);  // the rest of that span, then 20 more spans
+  const Duration burst = rt.takeMutatorStall();
+  EXPECT_GT(burst.v, 0);
+  EXPECT_EQ(burst.v % (kSweepNsPerSpan / 2), 0) << "whole spans, nothing freed";
+}
+
 TEST(RuntimeModel, DroppedObjectsAreFreedByRuntimeGcAndRssFallsOnlyWithFreeOSMemory) {
   Runtime rt(RuntimeConfig{});
   const auto objs = allocate(rt, 2048, KiB(1), kHeld);  // 256 spans: 2 MiB, below the trigger
