@@ -2,6 +2,9 @@
 # Installs what is needed (if missing), builds, and runs every test: the release build, then the
 # same tests under AddressSanitizer and UndefinedBehaviorSanitizer; the release run also executes
 # the notebooks (so Jupyter is installed too). Used by .ci/run.
+# The sanitize preset leaves out the fidelity label (CMakePresets.json): fidelity_recorded runs the
+# same simulator code as Scenarios/EveryScenario over ~80 scenario runs and took 324 s under the
+# sanitizers on a 2-core machine, and fidelity_ci times real Go, which must run alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GOMEMSIM_NOTEBOOK_DEPS=1 bash tools/setup.sh
