@@ -15,6 +15,9 @@ HeapAmount amountOf(const Span& s) {
   return HeapAmount{s.elemsize, 1, s.noscan() ? 0 : s.elemsize, kSpanShareUnit / s.nelems};
 }
 
+// ceil(a / b) for a >= 0, b > 0, without overflow at INT64_MAX.
+int64_t ceilDiv(int64_t a, int64_t b) { return a / b + (a % b != 0); }
+
 struct SlotSweep {
   uint32_t freed = 0;
   DeathTick minKeptMinus1 = kForever;  // min over survivors of death - 1 (free slots wrap)
@@ -65,7 +68,7 @@ void packAllocBits(const DeathTick* death, int32_t n, uint64_t* bits) {
 MHeap::MHeap(const SpanLayout& layout, PageAllocator& pages, OsMemory& os, Ledger& ledger, int nprocs,
              MHeapHooks& hooks, bool releasedSpansSkipZeroing)
     : layout_(layout), classes_(layout.classes()), pages_(pages), os_(os), ledger_(ledger), hooks_(hooks),
-      central_(kNumSpanClasses), mcaches_(static_cast<size_t>(nprocs)),
+      central_(kNumSpanClasses), quiet_(kNumSpanClasses), mcaches_(static_cast<size_t>(nprocs)),
       releasedSpansSkipZeroing_(releasedSpansSkipZeroing) {
   for (auto& c : mcaches_) c.alloc.assign(kNumSpanClasses, kNoSpan);
 }
@@ -242,6 +245,7 @@ void MHeap::setDeath(ObjectRef r, DeathTick to) {
   s.minDeath = std::min(s.minDeath, to);
   // A one-object span's bound is exact; otherwise it stays an upper bound until the next sweep.
   s.maxDeath = s.nelems == 1 ? to : std::max(s.maxDeath, to);
+  if (s.quietIndex >= 0) quietDeathMoved(s, r.span, to);
 }
 
 Bytes MHeap::retag(DeathTick tag, DeathTick to, double fraction, Rng& rng) {
@@ -254,7 +258,8 @@ Bytes MHeap::retag(DeathTick tag, DeathTick to, double fraction, Rng& rng) {
   int64_t need = fraction >= 1.0 ? n : std::llround(fraction * static_cast<double>(n));
   int64_t remaining = n;
   int64_t moved = 0;
-  for (Span& s : spans_) {
+  for (uint32_t id = 0; id < spans_.size(); ++id) {
+    Span& s = spans_[id];
     if (s.state != SpanState::InUse || need == 0) continue;
     const int64_t movedBefore = moved;
     for (int32_t i = 0; i < s.nelems && need > 0; ++i) {
@@ -270,7 +275,9 @@ Bytes MHeap::retag(DeathTick tag, DeathTick to, double fraction, Rng& rng) {
       s.minDeath = std::min(s.minDeath, to);
       moved += s.elemsize;
     }
-    if (moved != movedBefore) s.maxDeath = exactMaxDeath(s);
+    if (moved == movedBefore) continue;
+    s.maxDeath = exactMaxDeath(s);
+    if (s.quietIndex >= 0) quietDeathMoved(s, id, to);
   }
   return Bytes(moved);
 }
@@ -332,8 +339,12 @@ uint32_t MHeap::cacheSpan(int spc) {
     sweep(id, true);
     Span& s = spans_[id];
     if (s.allocCount < s.nelems) return id;
-    cl.fullSwept.push_back(id);
+    if (quietEligible(s)) joinQuiet(id);
+    else cl.fullSwept.push_back(id);
   }
+  // The quiet spans come after the full unswept list, as sweepone takes them; they are full
+  // after their sweep, so they only use up the budget.
+  if (budget >= 0) sweepQuiet(spc, int64_t{budget} + 1);
   return allocSpan(Pages(classes_.cls(sizeclass).npages), spc);
 }
 
@@ -444,6 +455,8 @@ bool MHeap::sweep(uint32_t id, bool preserve) {
     if (s.allocCount == 0) {
       freeSpan(id);
       freed = true;
+    } else if (quietEligible(s)) {
+      joinQuiet(id);
     } else {
       pushSwept(id);
     }
@@ -452,28 +465,128 @@ bool MHeap::sweep(uint32_t id, bool preserve) {
   return freed;
 }
 
-bool MHeap::sweepOne() {
+bool MHeap::sweepOne() { return sweepNext(1, 1) > 0; }
+
+int64_t MHeap::sweepNext(int64_t maxPages, int64_t maxNs) {
   // mgcsweep.go: sweepone walks the span classes, partial unswept before full unswept.
   while (sweepClassIndex_ < central_.size() * 2) {
-    CentralLists& cl = central_[sweepClassIndex_ / 2];
-    auto& list = (sweepClassIndex_ % 2 == 0) ? cl.partialUnswept : cl.fullUnswept;
+    const int spc = static_cast<int>(sweepClassIndex_ / 2);
+    CentralLists& cl = central_[static_cast<size_t>(spc)];
+    const bool full = sweepClassIndex_ % 2 == 1;
+    auto& list = full ? cl.fullUnswept : cl.partialUnswept;
     while (!list.empty()) {
       const uint32_t id = list.front();
       list.pop_front();
       if (spans_[id].state == SpanState::InUse && spans_[id].sweepgen == sweepgen_ - 2) {
         sweep(id, false);
-        return true;
+        return 1;
       }
+    }
+    const QuietSet& q = quiet_[static_cast<size_t>(spc)];
+    if (full && q.swept < q.ids.size()) {
+      // As many as one-by-one sweeps would take to cover the pages and the CPU asked for.
+      const int64_t npages = classes_.cls(spc >> 1).npages;
+      const int64_t byPages = ceilDiv(maxPages, npages);
+      const int64_t byNs = ceilDiv(maxNs, kSweepNsPerSpan);
+      return sweepQuiet(spc, std::max<int64_t>(1, std::min(byPages, byNs)));
     }
     ++sweepClassIndex_;
   }
-  return false;
+  return 0;
+}
+
+bool MHeap::quietEligible(const Span& s) const {
+  // Large spans (class 0) differ in size, so they are swept one by one.
+  return s.sizeclass() != 0 && s.allocCount == s.nelems && s.freeindex == 0 && s.minDeath > markTick_;
+}
+
+void MHeap::joinQuiet(uint32_t id) {
+  // Just swept, so it joins the swept part: ids[swept] moves to the end to make room.
+  Span& s = spans_[id];
+  QuietSet& q = quiet_[static_cast<size_t>(s.spanClass)];
+  q.ids.push_back(id);
+  const size_t last = q.ids.size() - 1;
+  if (q.swept != last) {
+    std::swap(q.ids[q.swept], q.ids[last]);
+    spans_[q.ids[last]].quietIndex = static_cast<int32_t>(last);
+  }
+  s.quietIndex = static_cast<int32_t>(q.swept++);
+  s.sweepgen = kQuietSweepgen;
+  q.minDeath = std::min(q.minDeath, s.minDeath);
+}
+
+void MHeap::wakeQuiet(uint32_t id) {
+  Span& s = spans_[id];
+  QuietSet& q = quiet_[static_cast<size_t>(s.spanClass)];
+  auto i = static_cast<size_t>(s.quietIndex);
+  const bool swept = i < q.swept;
+  auto moveTo = [&](size_t from, size_t to) {
+    q.ids[to] = q.ids[from];
+    spans_[q.ids[to]].quietIndex = static_cast<int32_t>(to);
+  };
+  if (swept) {  // the last swept one fills the hole, the last unswept one fills its place
+    moveTo(--q.swept, i);
+    i = q.swept;
+  }
+  if (i != q.ids.size() - 1) moveTo(q.ids.size() - 1, i);
+  q.ids.pop_back();
+  s.quietIndex = -1;
+  CentralLists& cl = central_[static_cast<size_t>(s.spanClass)];
+  s.sweepgen = swept ? sweepgen_ : sweepgen_ - 2;  // still counted in unswept_ if unswept
+  (swept ? cl.fullSwept : cl.fullUnswept).push_back(id);
+}
+
+void MHeap::quietDeathMoved(Span& s, uint32_t id, DeathTick to) {
+  QuietSet& q = quiet_[static_cast<size_t>(s.spanClass)];
+  q.minDeath = std::min(q.minDeath, to);
+  // (An unswept quiet span means sweepone has not passed its class's full list yet.)
+  if (to <= markTick_ && static_cast<size_t>(s.quietIndex) >= q.swept) wakeQuiet(id);
+}
+
+int64_t MHeap::sweepQuiet(int spc, int64_t n) {
+  QuietSet& q = quiet_[static_cast<size_t>(spc)];
+  n = std::min<int64_t>(n, static_cast<int64_t>(q.ids.size() - q.swept));
+  if (n <= 0) return 0;
+  // What sweep() does for each: sweepgen only; nothing freed, allocBits unchanged.
+  q.swept += static_cast<size_t>(n);
+  sweepStats_.pagesSwept += n * classes_.cls(spc >> 1).npages;
+  sweepStats_.spansSwept += n;
+  sweepCostNs_ += n * kSweepNsPerSpan;
+  unswept_ -= n;
+  if (unswept_ == 0) hooks_.sweepDone();
+  return n;
+}
+
+void MHeap::flipQuiet(int spc, DeathTick markTick) {
+  QuietSet& q = quiet_[static_cast<size_t>(spc)];
+  q.swept = 0;
+  if (q.minDeath <= markTick) {
+    // Some member may hold an object this mark found dead: those go back to the full
+    // unswept list (already swapped in) to be swept one by one.
+    DeathTick lo = kForever;
+    size_t kept = 0;
+    for (const uint32_t id : q.ids) {
+      Span& s = spans_[id];
+      if (s.minDeath <= markTick) {
+        s.quietIndex = -1;
+        s.sweepgen = sweepgen_ - 2;
+        central_[static_cast<size_t>(spc)].fullUnswept.push_back(id);
+        continue;
+      }
+      s.quietIndex = static_cast<int32_t>(kept);
+      q.ids[kept++] = id;
+      lo = std::min(lo, s.minDeath);
+    }
+    q.ids.resize(kept);
+    q.minDeath = lo;
+  }
+  unswept_ += static_cast<int64_t>(q.ids.size());
 }
 
 int64_t MHeap::sweepFor(int64_t budgetNs) {
   const int64_t before = sweepCostNs_;
   while (sweepCostNs_ - before < budgetNs && !isSweepDone()) {
-    if (!sweepOne()) break;
+    if (sweepNext(INT64_MAX, budgetNs - (sweepCostNs_ - before)) == 0) break;
   }
   const int64_t used = sweepCostNs_ - before;
   bgSweepCostNs_ += used;
@@ -488,7 +601,7 @@ int64_t MHeap::takeMutatorSweepNs() {
 }
 
 void MHeap::finishSweep() {
-  while (!isSweepDone() && sweepOne()) {
+  while (!isSweepDone() && sweepNext(INT64_MAX, INT64_MAX) > 0) {
   }
 }
 
@@ -511,7 +624,7 @@ void MHeap::deductSweepCredit(int64_t spanBytes, int64_t callerSweepPages) {
   const int64_t pagesTarget =
       static_cast<int64_t>(sweepPagesPerByte_ * static_cast<double>(newHeapLive)) - callerSweepPages;
   while (pagesTarget > sweepStats_.pagesSwept - pagesSweptBasis_) {
-    if (!sweepOne()) {
+    if (sweepNext(pagesTarget - (sweepStats_.pagesSwept - pagesSweptBasis_), INT64_MAX) == 0) {
       sweepPagesPerByte_ = 0;
       break;
     }
@@ -561,11 +674,13 @@ void MHeap::startSweepCycle(DeathTick markTick, Bytes heapMarked) {
   // sweepgen parity); spans cached in mcaches now have sweepgen == sweepgen_ + 1 (stale).
   reclaimList_.clear();
   reclaimIndex_ = 0;
-  for (auto& cl : central_) {
+  for (size_t spc = 0; spc < central_.size(); ++spc) {
+    CentralLists& cl = central_[spc];
     std::swap(cl.partialUnswept, cl.partialSwept);
     std::swap(cl.fullUnswept, cl.fullSwept);
     cl.partialSwept.clear();
     cl.fullSwept.clear();
+    flipQuiet(static_cast<int>(spc), markTick);
     for (auto* list : {&cl.partialUnswept, &cl.fullUnswept}) {
       for (const uint32_t id : *list) {
         const Span& s = spans_[id];

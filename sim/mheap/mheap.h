@@ -22,6 +22,13 @@
 // needs zeroing: memory below the arena's zeroedBase may be dirty, mheap.go: allocNeedsZero);
 // a span's in-span metadata (Go 1.22+ pointer bits, Green Tea's inline mark bits: span_layout.h)
 // is written when the span is initialised.
+// Quiet spans (a simulator shortcut, not a runtime structure): a full span whose objects all
+// outlive the current mark has nothing for a sweep to do but advance its sweepgen, yet the
+// runtime still sweeps it every cycle, at a cost. Such spans wait in a per-class quiet set,
+// swept in bulk in the runtime's order (after the class's full unswept list), so a GC cycle
+// costs the simulator O(classes) for them rather than a visit per span; the swept spans, pages
+// and sweep CPU are counted as if each were swept one by one. A span leaves the set when one of
+// its objects may die before a mark (setDeath, retag, the check at each sweep-cycle flip).
 // Does not model: the per-P page cache, span specials/finalizers, stack spans (stacks are
 // counted by the engine), scan/noscan differences beyond the class split and scan bytes.
 #pragma once
@@ -73,6 +80,8 @@ struct Span {
   // of the last sweep, which repacks them from death; allocation only moves freeindex.
   std::vector<DeathTick> death;
   std::vector<uint64_t> allocBits;
+  // Position in its span class's quiet set (MHeap::QuietSet), or -1 when not in it.
+  int32_t quietIndex = -1;
 
   int sizeclass() const { return spanClass >> 1; }
   bool noscan() const { return spanClass & 1; }
@@ -166,6 +175,15 @@ class MHeap {
   struct CentralLists {
     std::deque<uint32_t> partialSwept, fullSwept, partialUnswept, fullUnswept;
   };
+  // The quiet spans of one span class: ids[0, swept) are swept this cycle, the rest unswept
+  // (counted in unswept_). Each member is full, not cached, swept since its last allocation,
+  // and its sweepgen field reads kQuietSweepgen (its real sweepgen follows from its position).
+  struct QuietSet {
+    std::vector<uint32_t> ids;
+    size_t swept = 0;
+    DeathTick minDeath = kForever;  // a lower bound on the members' minDeath
+  };
+  static constexpr uint32_t kQuietSweepgen = 0xFFFFFFFFu;
   struct MCache {
     std::vector<uint32_t> alloc;  // span id per span class, kNoSpan if none
     uint32_t tinySpan = kNoSpan;
@@ -193,6 +211,22 @@ class MHeap {
   // Puts an object in slot i of span id (i from nextFreeIndex).
   ObjectRef allocSlot(uint32_t id, int32_t i, DeathTick death, Bytes touch);
   void pushSwept(uint32_t id);
+  // sweepone, except that quiet spans go in bulk: sweeps the next span, or the next run of
+  // quiet spans of one class, as many as cover maxPages pages and maxNs of sweep CPU (at least
+  // one). Returns the spans swept, 0 when nothing is left to sweep.
+  int64_t sweepNext(int64_t maxPages, int64_t maxNs);
+  // Sweeps up to n unswept quiet spans of span class spc at once; returns how many.
+  int64_t sweepQuiet(int spc, int64_t n);
+  bool quietEligible(const Span& s) const;
+  void joinQuiet(uint32_t id);
+  // Takes a span out of its quiet set, back on its class's full swept or unswept list.
+  void wakeQuiet(uint32_t id);
+  // A member's death moved to `to`: keep the set's bound, and wake the span if the object
+  // would now die before the current mark.
+  void quietDeathMoved(Span& s, uint32_t id, DeathTick to);
+  // At the flip: every member becomes unswept; those with an object dying at or before the
+  // new mark go back to the full unswept list.
+  void flipQuiet(int spc, DeathTick markTick);
 
   const SpanLayout& layout_;
   const SizeClassTable& classes_;
@@ -203,6 +237,7 @@ class MHeap {
   std::vector<Span> spans_;
   std::vector<uint32_t> freeSpanIds_;
   std::vector<CentralLists> central_;  // per span class
+  std::vector<QuietSet> quiet_;        // per span class
   std::vector<MCache> mcaches_;
   std::vector<uint32_t> reclaimList_;  // spans wholly dead at the flip, for mheap.reclaim
   size_t reclaimIndex_ = 0;

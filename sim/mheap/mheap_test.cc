@@ -345,6 +345,83 @@ TEST(MHeap, SweepDoneFiresEvenWhenThereIsNothingToSweep) {
   EXPECT_EQ(r.heap.heapAlloc().v, 300 * 32);
 }
 
+// Full spans whose objects all outlive the mark (quiet spans, swept in bulk) still cost a
+// sweep each per cycle: spans, pages and CPU as if swept one by one, and sweepFor's budget
+// stops where one-by-one sweeping would.
+TEST(MHeap, QuietFullSpansAreSweptEveryCycleAsIfOneByOne) {
+  Rig r;
+  const int c32 = r.cls(32, 1, 256);
+  for (int i = 0; i < 10 * 256; ++i) r.heap.mallocSmall(0, c32, true, kHeld, Bytes(32));
+  r.heap.releaseAllCaches();
+  for (int cycle = 1; cycle <= 3; ++cycle) {
+    r.heap.startSweepCycle(static_cast<DeathTick>(10 * cycle), Bytes(10 * 8192));
+    EXPECT_FALSE(r.heap.isSweepDone());
+    r.heap.takeMutatorSweepNs();
+    EXPECT_EQ(r.heap.sweepFor(3000), 3 * kSweepNsPerSpan) << "1200, 2400, then 3600 >= 3000";
+    EXPECT_EQ(r.heap.sweepStats().spansSwept, 3);
+    ASSERT_TRUE(r.heap.sweepOne());
+    EXPECT_EQ(r.heap.sweepStats().spansSwept, 4);
+    r.heap.finishSweep();
+    EXPECT_TRUE(r.heap.isSweepDone());
+    EXPECT_EQ(r.hooks.sweepDoneCalls, cycle);
+    EXPECT_EQ(r.heap.sweepStats().spansSwept, 10) << "cycle " << cycle;
+    EXPECT_EQ(r.heap.sweepStats().pagesSwept, 10);
+    EXPECT_EQ(r.heap.sweepStats().objectsFreed, 0);
+    EXPECT_EQ(r.heap.takeMutatorSweepNs(), 7 * kSweepNsPerSpan) << "sweepOne and finishSweep";
+    EXPECT_FALSE(r.heap.sweepOne());
+  }
+  EXPECT_EQ(r.heap.heapAlloc().v, 10 * 256 * 32);
+  EXPECT_EQ(r.heap.spansInUse(), 10);
+}
+
+// A quiet span whose object the program drops (setDeath) or whose set shrinks (retag) is swept
+// for real by the next mark that finds the object dead, and its slot is reused.
+TEST(MHeap, AQuietSpanIsSweptForRealOnceOneOfItsObjectsDies) {
+  Rig r;
+  const int c32 = r.cls(32, 1, 256);
+  std::vector<ObjectRef> objs;
+  for (int i = 0; i < 4 * 256; ++i) objs.push_back(r.heap.mallocSmall(0, c32, true, kHeld, Bytes(32)));
+  r.heap.releaseAllCaches();
+  r.heap.startSweepCycle(10, Bytes(4 * 8192));  // first sweep: the spans become quiet
+  r.heap.finishSweep();
+  r.heap.startSweepCycle(20, Bytes(4 * 8192));  // swept in bulk
+  r.heap.finishSweep();
+  r.heap.setDeath(objs[5], 25);  // dropped after the mark at 20
+  Rng rng(7);
+  r.heap.retag(kHeld, 35, 1.0 / 1024, rng);  // one object of the set, somewhere
+  r.heap.startSweepCycle(30, Bytes(0));  // finds objs[5] dead, not the retagged one yet
+  r.heap.finishSweep();
+  EXPECT_EQ(r.heap.sweepStats().spansSwept, 4);
+  EXPECT_EQ(r.heap.sweepStats().objectsFreed, 1);
+  EXPECT_EQ(r.heap.heapAlloc().v, (4 * 256 - 1) * 32);
+  const ObjectRef again = r.heap.mallocSmall(1, c32, true, kHeld, Bytes(32));
+  EXPECT_EQ(again.span, objs[5].span) << "the freed slot is found by cacheSpan";
+  EXPECT_EQ(again.slot, objs[5].slot);
+  r.heap.releaseAllCaches();
+  r.heap.startSweepCycle(40, Bytes(0));  // the retagged object is dead now
+  r.heap.finishSweep();
+  EXPECT_EQ(r.heap.sweepStats().objectsFreed, 1);
+  EXPECT_EQ(r.heap.heapAlloc().v, (4 * 256 - 1) * 32);
+}
+
+// An object of a quiet span dropped at or before the current mark (the runtime's sweep frees
+// what died by the mark) is freed by this cycle's sweep, as for any other span.
+TEST(MHeap, AnObjectOfAnUnsweptQuietSpanDroppedBeforeTheMarkIsFreedThisCycle) {
+  Rig r;
+  const int c32 = r.cls(32, 1, 256);
+  std::vector<ObjectRef> objs;
+  for (int i = 0; i < 2 * 256; ++i) objs.push_back(r.heap.mallocSmall(0, c32, true, kHeld, Bytes(32)));
+  r.heap.releaseAllCaches();
+  r.heap.startSweepCycle(10, Bytes(2 * 8192));
+  r.heap.finishSweep();
+  r.heap.startSweepCycle(20, Bytes(2 * 8192));
+  r.heap.setDeath(objs[300], 20);
+  r.heap.finishSweep();
+  EXPECT_EQ(r.heap.sweepStats().spansSwept, 2);
+  EXPECT_EQ(r.heap.sweepStats().objectsFreed, 1);
+  EXPECT_EQ(r.heap.heapAlloc().v, (2 * 256 - 1) * 32);
+}
+
 TEST(MHeap, ProportionalSweepSweepsOnePagePerPacedBytes) {
   Rig r;
   const int c32 = r.cls(32, 1, 256);

@@ -458,14 +458,18 @@ TEST_F(ValidateRealGo, TinyScenarioMatchesOnTheRealRuntime) {
   ASSERT_GE(real.size(), 8u);
   EXPECT_EQ(real.names, traceFromSim(Simulation(s).run()).names) << "the same columns as gomemsim's trace.csv";
   for (double rss : real.cols.at("rss")) EXPECT_GT(rss, 0);
-  // runtime.GC() counted: num_gc after the gc step exceeds the row before it.
-  // The first "gc" row is the one right after runtime.GC(); the sampler may tag a periodic row
-  // with "gc" before the step ends, so a later one can equal the row before it.
-  size_t gcRow = 0;
-  for (size_t i = 0; i < real.size() && gcRow == 0; ++i)
-    if (real.step[i] == "gc") gcRow = i;
-  ASSERT_GT(gcRow, 0u);
-  EXPECT_GT(real.cols.at("num_gc")[gcRow], real.cols.at("num_gc")[gcRow - 1]);
+  // runtime.GC() counted: num_gc at the end of the gc step exceeds it before the step. The
+  // sampler tags its periodic rows with the current step, so a "gc" row can come before
+  // runtime.GC() returns (then it equals the row before it) or after the step's own row; only
+  // the last "gc" row is sure to follow the GC, and the row before the first one to precede it.
+  size_t firstGc = 0, lastGc = 0;
+  for (size_t i = 0; i < real.size(); ++i) {
+    if (real.step[i] != "gc") continue;
+    if (firstGc == 0) firstGc = i;
+    lastGc = i;
+  }
+  ASSERT_GT(firstGc, 0u);
+  EXPECT_GT(real.cols.at("num_gc")[lastGc], real.cols.at("num_gc")[firstGc - 1]);
   // FreeOSMemory gives the heap back: RSS ends well below its peak (by most of the live set).
   const auto& rss = real.cols.at("rss");
   EXPECT_LT(lastOf(real, "free_os_memory", "rss"), *std::max_element(rss.begin(), rss.end()) - 24.0 * 1048576);
