@@ -328,10 +328,14 @@ std::string nonEmpty(const std::string& text) {
   return std::string(t);
 }
 
-// A knob settable from the file and from --set. path is the dotted key; alias its short form.
+// A knob settable from the file and from --set. path is the dotted key; alias its short form;
+// realGo whether `gomemsim validate` can have the real runtime do the same (every knob says,
+// so a knob added later cannot slip past validate's refusal list).
 struct Knob {
   std::string_view path;
   std::string_view alias;
+  KnobRealGo realGo;
+  std::string_view refusal;  // for KnobRealGo::Refused: why real Go cannot be told this
   std::function<void(Scenario&, const std::string&)> set;
 };
 
@@ -369,62 +373,70 @@ std::string pacerName(const std::string& v) {
   return name;
 }
 
+constexpr std::string_view kNoScavengerSetting =
+    "a gomemsim scavenger policy's parameter: the real runtime's scavenger has no setting for it";
+
 const std::vector<Knob>& knobs() {
   static const std::vector<Knob> kKnobs = {
-      {"runtime.go", "go",
+      {"runtime.go", "go", KnobRealGo::Set, "",
        [](Scenario& s, const std::string& v) { s.runtime.go_version = goVersion(v); }},
-      {"runtime.gogc", "gogc",
+      {"runtime.gogc", "gogc", KnobRealGo::Set, "",
        [](Scenario& s, const std::string& v) { s.runtime.gogc = gcPercent(v); }},
-      {"runtime.memory_limit", "memory_limit",
+      {"runtime.memory_limit", "memory_limit", KnobRealGo::Set, "",
        [](Scenario& s, const std::string& v) { s.runtime.memory_limit = bytesOrOff(v); }},
-      {"runtime.gomaxprocs", "gomaxprocs",
+      {"runtime.gomaxprocs", "gomaxprocs", KnobRealGo::Set, "",
        [](Scenario& s, const std::string& v) { s.runtime.gomaxprocs = gomaxprocs(v); }},
-      {"runtime.scavenger", "scavenger",
+      {"runtime.scavenger", "scavenger", KnobRealGo::DriverChecks, "",
        [](Scenario& s, const std::string& v) { s.runtime.scavenger = nonEmpty(v); }},
-      {"runtime.scavenger_params.idle_threshold", "",
+      {"runtime.scavenger_params.idle_threshold", "", KnobRealGo::Refused, kNoScavengerSetting,
        [](Scenario& s, const std::string& v) {
          s.runtime.scavenger_params.idleThreshold = nonNegativeDuration(v);
        }},
-      {"runtime.scavenger_params.period", "",
+      {"runtime.scavenger_params.period", "", KnobRealGo::Refused, kNoScavengerSetting,
        [](Scenario& s, const std::string& v) { s.runtime.scavenger_params.period = positiveDuration(v); }},
-      {"runtime.scavenger_params.retain_extra", "",
+      {"runtime.scavenger_params.retain_extra", "", KnobRealGo::Refused, kNoScavengerSetting,
        [](Scenario& s, const std::string& v) {
          s.runtime.scavenger_params.retainExtra = percent(v, 0, false, 10);
        }},
-      {"runtime.scavenger_params.cpu_fraction", "",
+      {"runtime.scavenger_params.cpu_fraction", "", KnobRealGo::Refused, kNoScavengerSetting,
        [](Scenario& s, const std::string& v) {
          s.runtime.scavenger_params.cpuFraction = percent(v, 0, true, 1);
        }},
-      {"runtime.goexperiment", "goexperiment",
+      {"runtime.goexperiment", "goexperiment", KnobRealGo::Refused, "the real-Go driver is built without GOEXPERIMENT, so the real run would not have it",
        [](Scenario& s, const std::string& v) { s.runtime.goexperiment = goExperiment(v); }},
-      {"runtime.pacer", "pacer",
+      {"runtime.pacer", "pacer", KnobRealGo::DriverChecks, "",
        [](Scenario& s, const std::string& v) { s.runtime.pacer = pacerName(v); }},
-      {"runtime.madvise", "madvise",
+      {"runtime.madvise", "madvise", KnobRealGo::Set, "",
        [](Scenario& s, const std::string& v) { s.runtime.madvise = madvise(v); }},
-      {"runtime.godebug", "godebug",
+      {"runtime.godebug", "godebug", KnobRealGo::Set, "",
        [](Scenario& s, const std::string& v) { s.runtime.godebug = std::string(trim(v)); }},
-      {"machine.memory", "",
+      {"machine.memory", "", KnobRealGo::Refused, "the real run gets this machine's memory",
        [](Scenario& s, const std::string& v) { s.machine.memory = positiveBytes(v); }},
-      {"machine.cgroup_limit", "",
+      {"machine.cgroup_limit", "", KnobRealGo::DriverChecks, "",
        [](Scenario& s, const std::string& v) {
          auto b = bytesOrOff(v);
          if (b && b->v <= 0) invalid(kSizeForm, v, "must be greater than 0, or off");
          s.machine.cgroup_limit = b;
        }},
-      {"machine.cpus", "cpus",
+      {"machine.cpus", "cpus", KnobRealGo::Set, "",
        [](Scenario& s, const std::string& v) { s.machine.cpus = integerAtLeast(v, 1, "expected a whole number of CPUs >= 1 such as 2 or 64"); }},
-      {"machine.cpu_limit", "cpu_limit",
+      {"machine.cpu_limit", "cpu_limit", KnobRealGo::Set, "",
        [](Scenario& s, const std::string& v) { s.machine.cpu_limit = cpuLimit(v); }},
-      {"machine.thp", "thp",
+      {"machine.thp", "thp", KnobRealGo::DriverChecks, "",
        [](Scenario& s, const std::string& v) { s.machine.thp = thpMode(v); }},
-      {"machine.baseline_rss", "",
+      {"machine.baseline_rss", "", KnobRealGo::Refused, "gomemsim's allowance for the binary and libc; the real program has its own",
        [](Scenario& s, const std::string& v) { s.machine.baseline_rss = parseBytes(v); }},
-      {"sample_every", "",
+      {"sample_every", "", KnobRealGo::Set, "",
        [](Scenario& s, const std::string& v) { s.sample_every = positiveDuration(v); }},
-      {"seed", "", [](Scenario& s, const std::string& v) { s.seed = seedValue(v); }},
-      {"name", "", [](Scenario& s, const std::string& v) { s.name = nonEmpty(v); }},
+      {"seed", "", KnobRealGo::Set, "", [](Scenario& s, const std::string& v) { s.seed = seedValue(v); }},
+      {"name", "", KnobRealGo::Set, "", [](Scenario& s, const std::string& v) { s.name = nonEmpty(v); }},
   };
   return kKnobs;
+}
+
+void noteKnobGiven(Scenario& s, std::string_view path) {
+  if (std::find(s.knobs_given.begin(), s.knobs_given.end(), path) == s.knobs_given.end())
+    s.knobs_given.emplace_back(path);
 }
 
 const Knob* findKnob(std::string_view key) {
@@ -676,6 +688,7 @@ void Reader::setKnob(const Value& v, std::string_view path, Scenario& s) const {
     k->set(s, t);
     return 0;
   });
+  noteKnobGiven(s, k->path);
 }
 
 // Sets every knob in map v; prefix is "runtime." or "machine.".
@@ -1226,6 +1239,15 @@ void applyEnv(Scenario& s, const std::string& env) {
   }
 }
 
+std::vector<std::string> knobsRealGoCannotSet(const Scenario& s) {
+  std::vector<std::string> out;
+  for (const std::string& path : s.knobs_given) {
+    const Knob* k = findKnob(path);
+    if (k && k->realGo == KnobRealGo::Refused) out.push_back(path + ": " + std::string(k->refusal));
+  }
+  return out;
+}
+
 void applySet(Scenario& s, const std::string& assignment) {
   size_t eq = assignment.find('=');
   if (eq == std::string::npos) {
@@ -1247,6 +1269,7 @@ void applySet(Scenario& s, const std::string& assignment) {
   const RuntimeKnobs before = s.runtime;
   try {
     k->set(s, value);
+    noteKnobGiven(s, k->path);
     if (k->path == "runtime.go" || k->path == "runtime.goexperiment" || k->path.starts_with("runtime.scavenger"))
       checkScavengerKnobs(s.runtime);
   } catch (const std::invalid_argument& e) {

@@ -188,6 +188,9 @@ struct MachineKnobs {
 
 struct Scenario {
   std::string file;    // path it was read from
+  // The knobs the file or --set gave (dotted paths, in order): what validate checks against
+  // what the real runtime can be told (knobsRealGoCannotSet).
+  std::vector<std::string> knobs_given;
   std::string name;
   std::string about;
   RuntimeKnobs runtime;
@@ -211,6 +214,15 @@ void applyEnv(Scenario& s, const std::string& env);
 // parameter re-checks the parameters against the policy then in effect, so with several --set
 // the policy is best set first. Throws ScenarioError with file "--set".
 void applySet(Scenario& s, const std::string& assignment);
+
+// Whether `gomemsim validate` can have the real runtime do what a knob says: Set (the driver
+// sets it: the toolchain, GOGC, GOMEMLIMIT, GOMAXPROCS, GODEBUG, sampling), DriverChecks (the
+// driver accepts only what the real runtime does, such as the release's own scavenger and
+// pacer, and refuses the rest itself), Refused (real Go has no such setting).
+enum class KnobRealGo { Set, DriverChecks, Refused };
+// The knobs the scenario gives that real Go cannot be told, each "path: why" (every knob of the
+// table in scenario.cc declares its KnobRealGo). validate refuses a scenario that has any.
+std::vector<std::string> knobsRealGoCannotSet(const Scenario& s);
 
 // Unit parsing, shared by the parser and the overrides. Throw std::invalid_argument with the
 // expected form in the message.

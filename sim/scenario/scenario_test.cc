@@ -353,6 +353,31 @@ void expectError(const BadCase& c) {
   }
 }
 
+// The knobs a scenario gives are recorded (file and --set, once each, in order), and
+// knobsRealGoCannotSet lists exactly those the knob table marks as real Go having no setting.
+TEST(ScenarioKnobs, GivenKnobsAndWhatRealGoCannotBeTold) {
+  Scenario s = parseScenario(R"(name: k
+about: x
+runtime: {go: "1.19", gogc: 50, scavenger_params: {idle_threshold: 5m}}
+machine: {memory: 8GiB, thp: madvise}
+steps:
+  - idle: 1s
+)",
+                             "k.yaml");
+  EXPECT_EQ(s.knobs_given, (std::vector<std::string>{"name", "runtime.go", "runtime.gogc",
+                                                       "runtime.scavenger_params.idle_threshold", "machine.memory",
+                                                       "machine.thp"}));
+  applySet(s, "gogc=80");
+  applySet(s, "machine.baseline_rss=3MiB");
+  EXPECT_EQ(s.knobs_given.size(), 7u) << "gogc once, by its path";
+  const std::vector<std::string> refused = knobsRealGoCannotSet(s);
+  ASSERT_EQ(refused.size(), 3u);
+  EXPECT_TRUE(refused[0].starts_with("runtime.scavenger_params.idle_threshold: "));
+  EXPECT_TRUE(refused[1].starts_with("machine.memory: "));
+  EXPECT_TRUE(refused[2].starts_with("machine.baseline_rss: "));
+  EXPECT_TRUE(knobsRealGoCannotSet(parseScenario("name: k\nabout: x\nsteps:\n  - idle: 1s\n", "k.yaml")).empty());
+}
+
 TEST(ScenarioErrors, StructureAndKeys) {
   for (const BadCase& c : std::vector<BadCase>{
            {"about: x\nsteps: [gc]\nbogus: 1\n", 3, "expected one of name, about, runtime"},

@@ -135,6 +135,13 @@ int runValidate(const ValidateOptions& o, std::ostream& out, std::ostream& err) 
   try {
     const Scenario s = loadWithOverrides(o);
     const std::vector<Tolerance> tol = parseTolerances(o.tolerances);
+    // What no real run can do (the knob table's Refused knobs), before any Go is looked for; a
+    // recorded run (--real) cannot have done it either.
+    if (const std::vector<std::string> refused = knobsRealGoCannotSet(s); !refused.empty()) {
+      std::string msg = s.file + ": the real runtime cannot be told to do what this scenario asks:";
+      for (const std::string& r : refused) msg += "\n  " + r;
+      throw ValidateError(2, msg + "\n(drop these knobs to validate; gomemsim run still simulates them)");
+    }
     char buf[256];
     // The real side: a run recorded before (--real), or the driver on the installed Go, checked
     // for refusals before gomemsim simulates and run after it.

@@ -1,9 +1,11 @@
 // validate: `gomemsim validate` - the same scenario on gomemsim and on the real Go runtime,
 // compared metric by metric.
 //
-// Models: the whole run: load the scenario with the same overrides as `run`, check that the
-// real-Go driver can reproduce it (driver/ refuses what the real runtime cannot be told to do,
-// exit 2), simulate it, build and run the driver (real_go.h), align and compare the two traces
+// Models: the whole run: load the scenario with the same overrides as `run`, refuse the knobs
+// the knob table marks as real Go having no setting for (knobsRealGoCannotSet: gomemsim's
+// scavenger parameters, GOEXPERIMENT, the machine's memory, the baseline RSS; exit 2, before any
+// Go is looked for, with --real too), check that the real-Go driver can reproduce the rest
+// (driver/ refuses the other policies, cgroups, other programs..., exit 2), simulate it, build and run the driver (real_go.h), align and compare the two traces
 // (fidelity.h), print the table and write the outputs. Fidelity is measured here, never asserted.
 // Does not model: the runtime (engine/) or the real program (driver/).
 //

@@ -566,6 +566,52 @@ TEST(ValidateCli, MissingGoIsAnInternalError) {
   fs::remove_all(dir);
 }
 
+// validate refuses, with exit 2 and before looking for Go, every knob the knob table marks as
+// one real Go cannot be told (KnobRealGo::Refused), naming each, and writes nothing; a recorded
+// run (--real) is refused the same way.
+TEST(ValidateCli, RefusesKnobsRealGoCannotBeTold) {
+  const std::string dir = fs::temp_directory_path() / "gomemsim-validate-cli-refused";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string src(GOMEMSIM_SOURCE_DIR);
+  const std::string yaml = dir + "/params.yaml";
+  std::ofstream(yaml) << "name: params\nabout: a scavenger parameter\n"
+                         "runtime: {go: \"1.19\", scavenger_params: {idle_threshold: 5m}}\n"
+                         "steps:\n  - idle: 1s\n";
+  struct Case {
+    std::vector<std::string> args;
+    std::string knob;
+  };
+  const std::vector<Case> cases = {
+      {{yaml}, "runtime.scavenger_params.idle_threshold"},
+      {{src + "/scenarios/freeosmemory.yaml", "--set", "machine.memory=8GiB"}, "machine.memory"},
+      {{src + "/scenarios/freeosmemory.yaml", "--set", "machine.baseline_rss=3MiB"}, "machine.baseline_rss"},
+      {{src + "/scenarios/freeosmemory.yaml", "--set", "go=1.26", "--set", "goexperiment=nogreenteagc"},
+       "runtime.goexperiment"},
+      {{src + "/tools/fidelity/gc-then-idle.yaml", "--set", "machine.memory=8GiB", "--real",
+        src + "/tests/fidelity/go1.19.8/gc-then-idle/run-1"},
+       "machine.memory"},
+  };
+  for (const Case& c : cases) {
+    std::vector<std::string> args = c.args;
+    args.insert(args.end(), {"--go", "/nonexistent/go", "--out", dir + "/out"});
+    std::string out, err;
+    EXPECT_EQ(runCli(args, dir, &out, &err), 2) << c.knob << ": " << err;
+    EXPECT_TRUE(contains(err, "the real runtime cannot be told")) << err;
+    EXPECT_TRUE(contains(err, c.knob + ": ")) << err;
+    EXPECT_FALSE(fs::exists(dir + "/out")) << c.knob;
+  }
+  // Knobs the driver sets or checks itself pass this check (here to the missing --go).
+  std::string out, err;
+  EXPECT_EQ(runCli({src + "/scenarios/freeosmemory.yaml", "--set", "gogc=50", "--set", "machine.cpus=4", "--go",
+                    "/nonexistent/go", "--out", dir + "/out"},
+                   dir, &out, &err),
+            1)
+      << err;
+  EXPECT_FALSE(contains(err, "cannot be told")) << err;
+  fs::remove_all(dir);
+}
+
 TEST(ValidateCli, ComparesWithARecordedRealRunWithoutGo) {
   // --real: tests/fidelity keeps real Go 1.19 runs of the fidelity set; no go is needed.
   const std::string dir = fs::temp_directory_path() / "gomemsim-validate-cli-real";
