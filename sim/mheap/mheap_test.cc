@@ -374,16 +374,23 @@ TEST(MHeap, QuietFullSpansAreSweptEveryCycleAsIfOneByOne) {
   EXPECT_EQ(r.heap.spansInUse(), 10);
 }
 
+// `spans` full spans of held 32 B objects, made quiet by their first sweep (a mark at tick 10).
+std::vector<ObjectRef> quietSpansOf32B(Rig& r, int spans) {
+  const int c32 = r.cls(32, 1, 256);
+  std::vector<ObjectRef> objs;
+  for (int i = 0; i < spans * 256; ++i) objs.push_back(r.heap.mallocSmall(0, c32, true, kHeld, Bytes(32)));
+  r.heap.releaseAllCaches();
+  r.heap.startSweepCycle(10, Bytes(spans * 8192));
+  r.heap.finishSweep();
+  return objs;
+}
+
 // A quiet span whose object the program drops (setDeath) or whose set shrinks (retag) is swept
 // for real by the next mark that finds the object dead, and its slot is reused.
 TEST(MHeap, AQuietSpanIsSweptForRealOnceOneOfItsObjectsDies) {
   Rig r;
   const int c32 = r.cls(32, 1, 256);
-  std::vector<ObjectRef> objs;
-  for (int i = 0; i < 4 * 256; ++i) objs.push_back(r.heap.mallocSmall(0, c32, true, kHeld, Bytes(32)));
-  r.heap.releaseAllCaches();
-  r.heap.startSweepCycle(10, Bytes(4 * 8192));  // first sweep: the spans become quiet
-  r.heap.finishSweep();
+  const std::vector<ObjectRef> objs = quietSpansOf32B(r, 4);
   r.heap.startSweepCycle(20, Bytes(4 * 8192));  // swept in bulk
   r.heap.finishSweep();
   r.heap.setDeath(objs[5], 25);  // dropped after the mark at 20
@@ -408,12 +415,7 @@ TEST(MHeap, AQuietSpanIsSweptForRealOnceOneOfItsObjectsDies) {
 // what died by the mark) is freed by this cycle's sweep, as for any other span.
 TEST(MHeap, AnObjectOfAnUnsweptQuietSpanDroppedBeforeTheMarkIsFreedThisCycle) {
   Rig r;
-  const int c32 = r.cls(32, 1, 256);
-  std::vector<ObjectRef> objs;
-  for (int i = 0; i < 2 * 256; ++i) objs.push_back(r.heap.mallocSmall(0, c32, true, kHeld, Bytes(32)));
-  r.heap.releaseAllCaches();
-  r.heap.startSweepCycle(10, Bytes(2 * 8192));
-  r.heap.finishSweep();
+  const std::vector<ObjectRef> objs = quietSpansOf32B(r, 2);
   r.heap.startSweepCycle(20, Bytes(2 * 8192));
   r.heap.setDeath(objs[300], 20);
   r.heap.finishSweep();
