@@ -49,15 +49,22 @@ struct HeapAmount {
   int64_t objects = 0;
   int64_t scanBytes = 0;  // bytes of objects with pointers
   int64_t spanShares = 0;  // spans filled, in 1/kSpanShareUnit
+  // The part of scanBytes whose pointers the mark finds through the object's type rather than
+  // heap bits (Go 1.22+ objects above 512 B: span_layout.h scannedThroughType).
+  int64_t typedScanBytes = 0;
   HeapAmount& operator+=(const HeapAmount& o) {
     bytes += o.bytes; objects += o.objects; scanBytes += o.scanBytes; spanShares += o.spanShares;
+    typedScanBytes += o.typedScanBytes;
     return *this;
   }
   HeapAmount& operator-=(const HeapAmount& o) {
     bytes -= o.bytes; objects -= o.objects; scanBytes -= o.scanBytes; spanShares -= o.spanShares;
+    typedScanBytes -= o.typedScanBytes;
     return *this;
   }
-  HeapAmount times(int64_t n) const { return HeapAmount{bytes * n, objects * n, scanBytes * n, spanShares * n}; }
+  HeapAmount times(int64_t n) const {
+    return HeapAmount{bytes * n, objects * n, scanBytes * n, spanShares * n, typedScanBytes * n};
+  }
 };
 
 class Ledger {

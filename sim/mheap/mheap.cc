@@ -11,8 +11,10 @@
 namespace gomemsim {
 namespace {
 constexpr int kNumSpanClasses = kMaxSizeClasses * 2;  // mheap.go: numSpanClasses
-HeapAmount amountOf(const Span& s) {
-  return HeapAmount{s.elemsize, 1, s.noscan() ? 0 : s.elemsize, kSpanShareUnit / s.nelems};
+HeapAmount amountOf(const Span& s, const SpanLayout& layout) {
+  const int64_t scan = s.noscan() ? 0 : s.elemsize;
+  const int64_t typed = layout.scannedThroughType(Bytes(s.elemsize), !s.noscan()) ? scan : 0;
+  return HeapAmount{s.elemsize, 1, scan, kSpanShareUnit / s.nelems, typed};
 }
 
 // ceil(a / b) for a >= 0, b > 0, without overflow at INT64_MAX.
@@ -117,7 +119,7 @@ ObjectRef MHeap::allocSlot(uint32_t id, int32_t i, DeathTick death, Bytes touch)
   s.death[static_cast<size_t>(i)] = death;
   s.minDeath = std::min(s.minDeath, death);
   s.maxDeath = std::max(s.maxDeath, death);
-  ledger_.allocated(death, amountOf(s));
+  ledger_.allocated(death, amountOf(s, layout_));
   // mallocgc zeroes the slot when the span may be dirty; otherwise only what the program writes.
   const int64_t written = s.needzero ? s.elemsize : std::min<int64_t>(touch.v, s.elemsize);
   os_.touch(s.base() + Bytes(int64_t{i} * s.elemsize), Bytes(written));
@@ -149,7 +151,7 @@ void MHeap::mallocSmallBatch(int p, int sizeclass, bool noscan, const DeathTick*
     Span& s = spans_[id];  // (refill may grow spans_, so only now)
     const int fit = std::min(n - j, s.nelems - s.allocCount);
     // allocSlot for `fit` objects, with the span's fields held in registers.
-    const HeapAmount amount = amountOf(s);
+    const HeapAmount amount = amountOf(s, layout_);
     const int64_t base = s.base().v, elemsize = s.elemsize;
     // mallocgc zeroes the slot when the span may be dirty; otherwise only what is written.
     const int64_t written = s.needzero ? elemsize : std::min(touch.v, elemsize);
@@ -202,7 +204,7 @@ ObjectRef MHeap::mallocTiny(int p, Bytes size, DeathTick death) {
     DeathTick& d = s.death[c.tinySlot];
     const DeathTick nd = std::max(d, death);
     if (nd != d) {
-      ledger_.moved(d, nd, amountOf(s));
+      ledger_.moved(d, nd, amountOf(s, layout_));
       d = nd;
       s.maxDeath = std::max(s.maxDeath, nd);
     }
@@ -240,7 +242,7 @@ void MHeap::setDeath(ObjectRef r, DeathTick to) {
   to = std::max(to, kFirstDeath);
   Span& s = spans_[r.span];
   DeathTick& d = s.death[r.slot];
-  ledger_.moved(d, to, amountOf(s));
+  ledger_.moved(d, to, amountOf(s, layout_));
   d = to;
   s.minDeath = std::min(s.minDeath, to);
   // A one-object span's bound is exact; otherwise it stays an upper bound until the next sweep.
@@ -270,7 +272,7 @@ Bytes MHeap::retag(DeathTick tag, DeathTick to, double fraction, Rng& rng) {
       --remaining;
       if (!take) continue;
       --need;
-      ledger_.moved(d, to, amountOf(s));
+      ledger_.moved(d, to, amountOf(s, layout_));
       d = to;
       s.minDeath = std::min(s.minDeath, to);
       moved += s.elemsize;

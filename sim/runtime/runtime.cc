@@ -281,7 +281,9 @@ void Runtime::startCycle(bool forced) {
                                             : 0.0;
   mark_.workTotalNs = static_cast<double>(inOrder) * markCost_.nsInOrder + heldSpans * markCost_.nsPerHeldSpan +
                       static_cast<double>(r.objects - inOrder) * markCost_.nsScattered +
-                      (static_cast<double>(r.scanBytes + r.objects * kRefBytesPerObject) + stackScan) * markCost_.scanNsPerByte;
+                      (static_cast<double>(r.scanBytes - r.typedScanBytes + r.objects * kRefBytesPerObject) + stackScan) *
+                          markCost_.scanNsPerByte +
+                      static_cast<double>(r.typedScanBytes) * markCost_.typedScanNsPerByte;
   mark_.workLeftNs = mark_.workTotalNs;
   mark_.lastHeapLiveSeen = heap_->heapLive().v;
   mutatorStallNs_ += static_cast<double>(kStwNs / 2);  // sweep termination stops the world

@@ -66,8 +66,9 @@ namespace gomemsim {
 struct MarkCost {
   double nsInOrder;      // an object held by a live set (or forever), reached in allocation order
   double nsScattered;    // a timed object, reached scattered over the heap
-  double scanNsPerByte;  // pointer-bearing memory scanned
+  double scanNsPerByte;  // pointer-bearing memory scanned through heap bits
   double nsPerHeldSpan;  // each span those held objects fill: its mspan and mark bits, cold
+  double typedScanNsPerByte;  // pointer-bearing memory scanned through the object's type
 };
 
 struct RuntimeConfig {
@@ -294,38 +295,53 @@ class Runtime : private MHeapHooks {
 };
 
 // Mark cost model (Go 1.19 mgcmark.go: greyobject per reached object, scanobject per scanned
-// word), calibrated on the real-Go driver's runs (tests/fidelity/README.md, "free constants"):
+// word), calibrated on the real-Go driver's runs recorded on this project's 2-vCPU machine
+// (tests/fidelity/README.md, "free constants"; Go 1.19.8 recalibrated on 2026-12-05, when the
+// runs of the memory-limit regime were recorded: the machine of the 2026-11-26 recording
+// marked ~1.7 times faster, so constants fitted there made every cycle at the limit too short):
 //   kMarkNsInOrder, kMarkNsScattered: finding, marking and queueing one reached object. Objects
 //     held by a live set (or forever) are reached through their holder in allocation order, so
-//     memory is read sequentially: fragmentation/run-1's growth cycles (~3.1 M objects of 64 B,
-//     33 ms of mark CPU) and mark-noscan's forced GCs (1.17 M of 256 B, 10-12 ms) spend 9-11 ns
-//     per object all in. Timed objects die in their own order and are reached scattered over the
-//     heap: steady-service/run-1 spends 18.2 ms per cycle (gctrace, cycles 6-30) on ~580 k cache
-//     objects and ~145 k short-lived ones, ~80 ns each for the latter (a cache miss).
+//     memory is read sequentially: mark-noscan's forced GCs (1.15 M held objects of 256 B,
+//     32 per span: 14.5-18.4 ms, median 15.9, over six GCs) spend 13.8 ns per object all in.
+//     Timed objects die in their own order and are reached scattered over the heap:
+//     steady-service spends 29.4-31.9 ms per cycle (gctrace, cycles 6-30, two runs) on ~580 k
+//     cache objects and ~145 k short-lived ones, ~150 ns each for the latter (a cache miss).
 //   nsPerHeldSpan: each span the held objects fill costs a visit to its mspan and mark bits,
 //     cold in cache on a big heap. at-limit's 4-8 KiB sessions (2-5 per span, ~75-100 k spans
 //     at 1.0-1.4 GB) take 18-28 ms of mark CPU per cycle on Go 1.19.8 (gctrace, heap >= 1000
 //     MB), far more than their ~200 k objects at the in-order rate: ~230 ns per span. The
-//     in-order rate is what is left of mark-noscan's 9 ns once its 32-per-span share is paid
-//     (9 - 230 / 32 = 1.8 ns); Green Tea's the same way (11.8 - 7.2 = 4.6 ns).
-//   kScanNsPerByte: scanning pointer-bearing memory, ~2 ns per 8-byte word: 300 MB of 256 B
-//     objects with pointers cost ~70-74 ms more mark CPU than without (tests/fidelity/mark-pointers
-//     against mark-noscan).
+//     in-order rate is what is left of mark-noscan's 13.8 ns once its 32-per-span share and its
+//     reference's scan are paid (13.8 - 230 / 32 - 8 x 0.42 = 3.2 ns); Green Tea's the same way.
+//   scanNsPerByte: scanning pointer-bearing memory through heap bits (Go 1.19 heapBits.next per
+//     word, 2 bits per word): mark-pointers' forced GCs (300 MB of 256 B objects whose words are
+//     all pointers, most nil) cost a median 124.6 ms more than mark-noscan's, 0.42 ns/B, and
+//     mark-pointers-1k's 1 KiB objects the same (131 ms for 288 MB, 0.42 ns/B once their
+//     objects and spans are paid); mark-pointers-4k's 4 KiB objects cost less (0.27 ns/B).
+//   typedScanNsPerByte: scanning through the object's type (Go 1.22+ mbitmap.go
+//     typePointersOfUnchecked: objects above 512 B carry a malloc header, large spans a
+//     largeType). For the driver's objects, slices of unsafe.Pointer, the element type is one
+//     word, so typePointers.next takes its slow path (advance one element, reload the type's
+//     mask) for every word: mark-pointers-1k costs 203-295 ms (median 230.5 on 1.26.8, 238.5 on
+//     1.27.3) for 324 MB of 1152 B slots and mark-pointers-4k 187-271 ms (214, 205) for 340 MB,
+//     0.59-0.70 ns/B once objects and spans are paid, four times the in-span bits' rate. Go
+//     1.22-1.25 scan with the same code (not recorded here: no toolchain of theirs).
 //   kRefBytesPerObject: every reached object is held by a pointer somewhere in the program
 //     (the driver's chunks or lifetime wheel, a real program's fields): 8 B of scan work each,
 //     which Go's pacer also counts as scannable heap (heapScan).
 // The constants above, as one set per mark algorithm: Go 1.19's (greyobject/scanobject through
 // work buffers) and Green Tea's (Go 1.26+ mgcmark_greenteagc.go: small objects marked in their
-// span's inline mark bits, pointerful spans queued and scanned span by span), calibrated on
-// the same real-Go driver runs of each (tests/fidelity/README.md, "free constants"):
-// Green Tea, Go 1.26.8 (tests/fidelity/go1.26.8, recording 1): mark-noscan's forced GCs spend
-// 14.0-17.2 ms of mark CPU on 1.17 M held 256 B objects (11.8 ns each after their references'
-// scan), mark-pointers 60-63 ms, i.e. 46 ms more for 300 MB of pointer words (0.153 ns/B);
-// steady-service's cycles 41.3 ms (gctrace, cycles 6-31) against 1.19's 18.2, which leaves
-// ~232 ns for each of its ~145 k scattered short-lived objects once the cache's 581 k held
-// ones are paid for.
-inline constexpr MarkCost kMarkCostClassic{1.8, 79, 0.25, 230};  // {inOrder, scattered, scan/B, per held span}
-inline constexpr MarkCost kMarkCostGreenTea{4.6, 232, 0.153, 230};
+// span's inline mark bits, pointerful spans queued and scanned span by span; objects above
+// 512 B, which have no inline mark bits (gcUsesSpanInlineMarkBits), go through scanobject as
+// before), calibrated on the same real-Go driver runs of each (tests/fidelity/README.md):
+// Green Tea, Go 1.26.8 (tests/fidelity/go1.26.8, recording 1; the 2026-12-05 calibration runs
+// agree): mark-noscan's forced GCs spend 14.0-17.2 ms of mark CPU on 1.17 M held 256 B objects
+// (11.8 ns each after their references' scan), mark-pointers 60-63 ms, i.e. 46 ms more for
+// 300 MB of pointer words (0.153 ns/B); steady-service's cycles 41.3 ms (gctrace, cycles 6-31)
+// against 1.19's 18.2 that day, which leaves ~232 ns for each of its ~145 k scattered
+// short-lived objects once the cache's 581 k held ones are paid for.
+// {inOrder, scattered, scan/B through heap bits, per held span, scan/B through the type}
+inline constexpr MarkCost kMarkCostClassic{3.2, 152, 0.42, 230, 0.66};
+inline constexpr MarkCost kMarkCostGreenTea{4.6, 232, 0.153, 230, 0.66};
 inline constexpr double kMarkNsInOrder = kMarkCostClassic.nsInOrder;
 inline constexpr double kMarkNsScattered = kMarkCostClassic.nsScattered;
 inline constexpr double kScanNsPerByte = kMarkCostClassic.scanNsPerByte;

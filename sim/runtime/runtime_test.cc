@@ -345,5 +345,28 @@ TEST(RuntimeModel, HeldObjectsMarkInOrderTimedOnesScattered) {
   EXPECT_NEAR(timed - held, perObjectGap, 0.05 * perObjectGap);
 }
 
+TEST(RuntimeModel, TypedScanCostsMorePerByteFromGo122Only) {
+  // A forced GC of 64 MiB of pointerful objects: 256 B ones are scanned through heap bits in
+  // every release; 1 KiB ones (a 1152 B slot with its malloc header from Go 1.22) through their
+  // type, at typedScanNsPerByte (mbitmap.go typePointers), in Go 1.22+ only.
+  auto markNsPerByte = [](const char* go, int64_t size) {
+    RuntimeConfig cfg;
+    cfg.release = &goRelease(go);
+    cfg.greenTea = greenTeaFor(*cfg.release, "");
+    Runtime rt(cfg);
+    const int64_t n = MiB(64).v / size;
+    for (int64_t i = 0; i < n; ++i) rt.malloc(0, Bytes(size), true, kForever, Bytes(8), 0);
+    rt.advanceTo(SimTime(Seconds(1).v), 0);
+    const SimTime t0 = rt.now();
+    rt.gc();
+    return static_cast<double>((rt.now() - t0).v) * cfg.gomaxprocs / static_cast<double>(MiB(64).v);
+  };
+  const double old256 = markNsPerByte("1.19", 256), old1k = markNsPerByte("1.19", 1024);
+  const double new256 = markNsPerByte("1.26", 256), new1k = markNsPerByte("1.26", 1024);
+  EXPECT_NEAR(old1k, old256, 0.15 * old256) << "one heap-bits rate for every size in Go 1.19";
+  EXPECT_GT(new1k, 3 * new256) << "the type's slow path per word against Green Tea's span scan";
+  EXPECT_NEAR(new1k, kMarkCostGreenTea.typedScanNsPerByte * 1152 / 1024, 0.1 * new1k);
+}
+
 }  // namespace
 }  // namespace gomemsim

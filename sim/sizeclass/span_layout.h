@@ -50,6 +50,13 @@ class SpanLayout {
   int64_t headerBytes(Bytes size, bool pointers) const {
     return headers() && pointers && size.v > kMinSizeForMallocHeader && size.v <= maxSmall_ ? kMallocHeaderSize : 0;
   }
+  // Whether the mark finds an object's pointers through its type rather than heap bits: Go
+  // 1.22+ scanobject (Go 1.26.8 mbitmap.go typePointersOfUnchecked) reads the malloc header's
+  // type for a pointerful object above 512 B, and a large span's largeType; heap bits (the
+  // arena bitmap before 1.22, in-span bits after) for the rest. `elemsize` is the slot's size.
+  bool scannedThroughType(Bytes elemsize, bool pointers) const {
+    return headers() && pointers && elemsize.v > kMinSizeForMallocHeader;
+  }
   // The size class of a small allocation (tiny ones excepted: class 2), header included.
   int classFor(Bytes size, bool pointers) const { return classes_.classFor(size.v + headerBytes(size, pointers)); }
   // Objects per span of a size class and its noscan bit (mheap.go initSpan: nelems).

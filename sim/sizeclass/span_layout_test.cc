@@ -93,6 +93,21 @@ TEST(SpanLayout, RoundUpSizeGivesTheSlotLessTheHeader) {
   EXPECT_EQ(SpanLayout::forRelease(goRelease("1.19"), false).roundUp(Bytes(1000), true).v, 1024);
 }
 
+TEST(SpanLayout, ObjectsAbove512BAreScannedThroughTheirTypeFromGo122) {
+  // mbitmap.go typePointersOfUnchecked: heap bits in the span up to 512 B, the malloc header's
+  // type above (and a large span's largeType); before 1.22 the arena bitmap for every size.
+  const SpanLayout gt = SpanLayout::forRelease(goRelease("1.26"), true);
+  EXPECT_FALSE(gt.scannedThroughType(Bytes(512), true));
+  EXPECT_TRUE(gt.scannedThroughType(Bytes(576), true));
+  EXPECT_TRUE(gt.scannedThroughType(Bytes(1152), true));
+  EXPECT_TRUE(gt.scannedThroughType(Bytes(65536), true)) << "a large object";
+  EXPECT_FALSE(gt.scannedThroughType(Bytes(1152), false)) << "noscan: nothing to scan";
+  EXPECT_TRUE(SpanLayout::forRelease(goRelease("1.22"), false).scannedThroughType(Bytes(1152), true));
+  const SpanLayout old = SpanLayout::forRelease(goRelease("1.21"), false);
+  EXPECT_FALSE(old.scannedThroughType(Bytes(1024), true));
+  EXPECT_FALSE(old.scannedThroughType(Bytes(65536), true));
+}
+
 TEST(SpanLayout, TailReserveIsInSpanMetadata) {
   const SpanLayout gt = SpanLayout::forRelease(goRelease("1.26"), true);
   const int c64 = gt.classFor(Bytes(64), true);
