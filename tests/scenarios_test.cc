@@ -631,6 +631,49 @@ TEST(Cli, BadScenariosExitTwoNamingFileAndLineAndWriteNothing) {
   EXPECT_EQ(sh(bin + " frobnicate").status, 2);
 }
 
+TEST(Cli, OversizedRunsAreRefusedBeforeRunningNamingTheLimitAndItsFlag) {
+  // engine/budget.h: exit 2 before any simulation (or any Go, for validate), nothing written.
+  const std::string dir = ::testing::TempDir() + "/gomemsim-budget";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string bin = GOMEMSIM_BINARY;
+  const std::string big = dir + "/big.yaml", endless = dir + "/endless.yaml", huge = dir + "/huge.yaml";
+  std::ofstream(big) << "name: big\nabout: more than Go can map\nsteps:\n  - live_set: {name: a, grow_to: 300TiB, size: 64B}\n";
+  std::ofstream(endless) << "name: endless\nabout: a century\nsteps:\n"
+                            "  - run: {for: 100000h, alloc: [{rate: 10GB/s, size: 8B, lifetime: {exponential: 1ms}}]}\n";
+  {
+    std::ofstream h(huge);
+    h << "name: huge\nabout: two million steps\nsteps:\n  - frobnicate: 1\n";
+    for (int i = 0; i < 100000; ++i) h << "  - idle: 1ms  # a comment to make the file larger than 4 MiB\n";
+  }
+  struct Case { std::string args, expect; };
+  const std::string steady = kRoot + "/scenarios/steady-service.yaml";
+  const Case cases[] = {
+      {"run " + big, "256 TiB"},
+      {"run " + endless, "--max-memory"},
+      {"run " + huge, "--max-scenario-size"},
+      {"run " + steady + " --max-memory 1MiB", "--max-memory"},
+      {"run " + steady + " --max-time 1ms", "--max-time"},
+      {"run " + steady + " --max-memory lots", "--max-memory"},
+      {"compare " + endless + " --vary gogc=50,100", "--max-memory"},
+      {"compare " + steady + " --vary gogc=50,100 --max-time 1ms", "--max-time"},
+      {"validate " + endless + " --go /nonexistent/go", "--max-memory"},
+      {"validate " + huge, "--max-scenario-size"},
+  };
+  int i = 0;
+  for (const Case& c : cases) {
+    const std::string out = dir + "/out" + std::to_string(i++);
+    const CmdResult r = sh(bin + " " + c.args + " --out " + out);
+    EXPECT_EQ(r.status, 2) << c.args << "\n" << r.out;
+    EXPECT_NE(r.out.find(c.expect), std::string::npos) << c.args << "\n" << r.out;
+    EXPECT_FALSE(std::filesystem::exists(out)) << c.args << ": output left behind";
+  }
+  // Allowed in, the file's own error (its unknown first step) stops it.
+  const CmdResult allowed = sh(bin + " run " + huge + " --max-scenario-size 64MiB --out " + dir + "/o");
+  EXPECT_EQ(allowed.status, 2) << allowed.out;
+  EXPECT_NE(allowed.out.find(huge + ":4:"), std::string::npos) << allowed.out;
+}
+
 TEST(Cli, SizeclassAnswersLikeTheGoTable) {
   const std::string bin = GOMEMSIM_BINARY;
   const CmdResult r = sh(bin + " sizeclass 1025B");

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/budget.h"
 #include "scenario/scenario.h"
 
 namespace gomemsim {
@@ -23,8 +24,19 @@ inline constexpr int kExitBadInput = 2;
 // nullopt when it goes on.
 std::optional<int> parseScenarioCommand(const std::string& command, const po::options_description& opts,
                                         const std::vector<std::string>& args, po::variables_map& vm);
-// Loads SCENARIO and applies --env, then every --set in order, then --seed.
-Scenario loadWithOverrides(const po::variables_map& vm, const std::string& env, const std::vector<std::string>& sets);
+// The run-budget flags of run, compare and validate (engine/budget.h): --max-memory,
+// --max-time, --max-scenario-size.
+struct BudgetFlags {
+  std::string maxMemory, maxTime, maxScenarioSize;
+};
+void addBudgetOptions(po::options_description& opts, BudgetFlags& f);
+// The limits the flags give (defaults: this machine's available memory, 24 h, 4 MiB); a bad
+// value throws po::error (exit 2).
+RunLimits runLimits(const BudgetFlags& f, int jobs);
+int64_t maxScenarioBytes(const BudgetFlags& f);
+// Loads SCENARIO (at most maxScenarioBytes) and applies --env, then every --set in order, then --seed.
+Scenario loadWithOverrides(const po::variables_map& vm, const std::string& env, const std::vector<std::string>& sets,
+                           int64_t maxScenarioBytes = kMaxScenarioFileBytes);
 
 // gomemsim compare SCENARIO --vary KEY=V1,V2,... [--vary ...] (compare/compare.h)
 int cmdCompare(const std::vector<std::string>& args);

@@ -42,6 +42,8 @@ int cmdCompare(const std::vector<std::string>& args) {
       ("jobs,j", po::value<unsigned>(&jobs),
        ("configurations run at a time (default and maximum: the number of CPUs, " + std::to_string(cpuCount()) + ")").c_str())
       ("quiet,q", "do not print the table");
+  BudgetFlags budget;
+  addBudgetOptions(opts, budget);
   po::variables_map vm;
   if (const auto done = parseScenarioCommand("compare", opts, args, vm)) return *done;
   if (varies.empty()) {
@@ -52,11 +54,14 @@ int cmdCompare(const std::vector<std::string>& args) {
     std::cerr << "gomemsim compare: --jobs: expected a whole number >= 1\n";
     return kExitBadInput;
   }
-  const Scenario s = loadWithOverrides(vm, env, sets);
+  const Scenario s = loadWithOverrides(vm, env, sets, maxScenarioBytes(budget));
   std::vector<VaryAxis> axes;
   for (const auto& v : varies) axes.push_back(parseVary(v));
   const std::vector<GridConfig> configs = expandGrid(s, axes);
-  const std::vector<ConfigRun> runs = runGrid(configs, std::min(jobs, cpuCount()));
+  const unsigned atOnce = std::min({jobs, cpuCount(), static_cast<unsigned>(configs.size())});
+  const RunLimits limits = runLimits(budget, static_cast<int>(atOnce));
+  for (const GridConfig& c : configs) checkBudget(c.scenario, limits);  // each may differ (--vary)
+  const std::vector<ConfigRun> runs = runGrid(configs, atOnce);
   writeCompareOutputs(out, s, runs);
   if (!vm.count("quiet")) {
     std::vector<CompareRow> rows;

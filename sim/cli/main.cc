@@ -2,7 +2,8 @@
 //   gomemsim run SCENARIO [--env ...] [--set key=value]... [--out DIR] [--seed N]
 //   gomemsim sizeclass SIZE
 //   gomemsim validate SCENARIO [--go PATH] [--out DIR] [--env ...] [--set k=v]... [--tolerance M=REL,...]
-// Exit status: 0 success, 2 bad scenario or flag (file:line:column and what was expected),
+// Exit status: 0 success, 2 bad scenario or flag (file:line:column and what was expected) or a
+// run refused by its budget (engine/budget.h: --max-memory, --max-time, --max-scenario-size),
 // 1 internal error. Nothing is written unless the scenario and flags are valid.
 #include <boost/program_options.hpp>
 
@@ -47,9 +48,13 @@ int cmdRun(const std::vector<std::string>& args) {
       ("set,s", po::value<std::vector<std::string>>(&sets)->composing(), "override a scenario field, e.g. runtime.gogc=50 (repeatable)")
       ("seed", po::value<uint64_t>(), "random seed (overrides the scenario's)")
       ("quiet,q", "do not print the summary");
+  BudgetFlags budget;
+  addBudgetOptions(opts, budget);
   po::variables_map vm;
   if (const auto done = parseScenarioCommand("run", opts, args, vm)) return *done;
-  const Scenario s = loadWithOverrides(vm, env, sets);
+  const RunLimits limits = runLimits(budget, 1);
+  const Scenario s = loadWithOverrides(vm, env, sets, maxScenarioBytes(budget));
+  checkBudget(s, limits);
   Simulation sim(s);
   const SimResult r = sim.run();
   writeOutputs(out, s, r);
@@ -160,6 +165,8 @@ int cmdValidate(const std::vector<std::string>& args) {
        "compare with a real run recorded before instead of running Go: DIR with the driver's trace.csv, steps.csv "
        "and gctrace.log (an earlier validate's real/, or tests/fidelity/<id>/run-<k>), recorded from the same "
        "scenario and overrides");
+  BudgetFlags budget;
+  addBudgetOptions(opts, budget);
   if (std::find(args.begin(), args.end(), "--toolchains") != args.end()) {
     for (const GoToolchain& t : installedGoToolchains()) std::cout << t.version << " " << t.go << "\n";
     return 0;
@@ -171,6 +178,8 @@ int cmdValidate(const std::vector<std::string>& args) {
     return kExitBadInput;
   }
   o.scenario = vm["scenario"].as<std::string>();
+  o.limits = runLimits(budget, 1);
+  o.maxScenarioBytes = maxScenarioBytes(budget);
   o.align = align == "time" ? AlignMode::Time : AlignMode::Steps;
   if (vm.count("seed")) o.seed = vm["seed"].as<uint64_t>();
   return runValidate(o, std::cout, std::cerr);
@@ -199,6 +208,9 @@ int main(int argc, char** argv) {
     return kExitBadInput;
   } catch (const ScenarioError& e) {
     std::cerr << "gomemsim: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const RunRefused& e) {
+    std::cerr << "gomemsim " << cmd << ": " << e.what() << "\n";
     return kExitBadInput;
   } catch (const po::error& e) {
     std::cerr << "gomemsim " << cmd << ": " << e.what() << " (see gomemsim " << cmd << " --help)\n";

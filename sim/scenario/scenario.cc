@@ -1202,11 +1202,17 @@ Scenario parseScenario(const std::string& text, const std::string& path) {
   return s;
 }
 
-Scenario loadScenario(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
+Scenario loadScenario(const std::string& path, int64_t maxFileBytes) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in)
     throw ScenarioError(path, 0, 0,
                         std::string("cannot read scenario file: ") + std::strerror(errno));
+  const std::streamoff size = in.tellg();
+  if (size > maxFileBytes)
+    throw ScenarioError(path, 1, 1,
+                        "the file is " + std::to_string(size) + " bytes, more than the " + std::to_string(maxFileBytes) +
+                            " a scenario may have (--max-scenario-size SIZE allows larger files)");
+  in.seekg(0);
   std::ostringstream text;
   text << in.rdbuf();
   if (in.bad()) throw ScenarioError(path, 0, 0, "cannot read scenario file");

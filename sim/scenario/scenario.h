@@ -201,7 +201,10 @@ struct Scenario {
 };
 
 // Reads and validates a scenario file. Throws ScenarioError.
-Scenario loadScenario(const std::string& path);
+// Files larger than maxFileBytes are refused before they are parsed (the YAML reader holds the
+// whole tree, ~80 times the file's size): exit 2 in a second instead of gigabytes later.
+inline constexpr int64_t kMaxScenarioFileBytes = int64_t{4} << 20;
+Scenario loadScenario(const std::string& path, int64_t maxFileBytes = kMaxScenarioFileBytes);
 // Same, from text (path is only used in messages).
 Scenario parseScenario(const std::string& text, const std::string& path);
 

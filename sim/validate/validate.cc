@@ -36,10 +36,11 @@ class WorkDir {
 };
 
 Scenario loadWithOverrides(const ValidateOptions& o) {
-  Scenario s = loadScenario(o.scenario);
+  Scenario s = loadScenario(o.scenario, o.maxScenarioBytes);
   if (!o.env.empty()) applyEnv(s, o.env);
   for (const auto& kv : o.sets) applySet(s, kv);
   if (o.seed) s.seed = *o.seed;
+  if (o.limits) checkBudget(s, *o.limits);
   return s;
 }
 

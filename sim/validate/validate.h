@@ -25,6 +25,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/budget.h"
+#include "scenario/scenario.h"
 #include "validate/fidelity.h"
 
 namespace gomemsim {
@@ -40,6 +42,8 @@ struct ValidateOptions {
   std::string cacheDir;            // where the driver is built (empty: defaultCacheDir())
   std::string realDir;             // --real DIR: compare with a run recorded there, run no Go
   AlignMode align = AlignMode::Steps;
+  int64_t maxScenarioBytes = kMaxScenarioFileBytes;  // --max-scenario-size
+  std::optional<RunLimits> limits;  // the run budget (engine/budget.h), checked before anything runs
 };
 
 // Runs the whole validation; returns the exit status. Messages for exit statuses 1 and 2 go to
