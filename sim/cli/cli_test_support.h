@@ -2,9 +2,11 @@
 // sim/compare/compare_test.cc): a shell command's exit status and output, and a file's bytes.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -33,6 +35,15 @@ inline std::string readFile(const std::string& path) {
   std::stringstream ss;
   ss << f.rdbuf();
   return ss.str();
+}
+
+// Runs `cmd --out out` and expects what bad input gets: exit status 2, `expect` in the message,
+// and nothing written at `out`.
+inline void expectRefusedWritingNothing(const std::string& cmd, const std::string& out, const std::string& expect) {
+  const CmdResult r = sh(cmd + " --out " + out);
+  EXPECT_EQ(r.status, 2) << cmd << "\n" << r.out;
+  EXPECT_NE(r.out.find(expect), std::string::npos) << cmd << "\n" << r.out;
+  EXPECT_FALSE(std::filesystem::exists(out)) << cmd << ": output left behind";
 }
 
 }  // namespace gomemsim::cli_testing
