@@ -3,7 +3,9 @@
 // scenarios show the behaviour the real Go 1.19 runtime shows (../shared/realgo/).
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -597,6 +599,47 @@ TEST(Cli, AnOomKilledRunExitsZeroAndSaysSoEverywhere) {
   EXPECT_NE(csv.find(",oom_kill,", lastLine), std::string::npos) << csv.substr(lastLine);
   EXPECT_NE(csv.find("rss_minus_lazyfree"), std::string::npos);
   EXPECT_NE(readFile(dir + "/gctrace.log").find("Memory cgroup out of memory: Killed process"), std::string::npos);
+}
+
+// Ctrl-C or SIGTERM in the middle of a long run: exit 128 + signal, and the outputs are whole
+// files that say they are partial (never a half-written one, never a temporary left behind);
+// compare writes nothing.
+TEST(Cli, ASignalStopsTheRunLeavingCompleteFilesMarkedPartial) {
+  const std::string dir = ::testing::TempDir() + "/gomemsim-sigterm";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string sc = dir + "/hour.yaml";
+  std::ofstream(sc) << "name: hour\nabout: an hour of a busy service\nruntime: {go: \"1.19\", gogc: 100, gomaxprocs: 2}\n"
+                       "sample_every: 1s\nsteps:\n  - run:\n      for: 1h\n      alloc:\n"
+                       "        - {name: req, rate: 1GB/s, size: 512B, lifetime: {exponential: 100ms}}\n";
+  const std::string bin = GOMEMSIM_BINARY;
+  for (const int sig : {SIGTERM, SIGINT}) {
+    SCOPED_TRACE(sig);
+    const std::string out = dir + "/out" + std::to_string(sig);
+    const int status = cli_testing::stopWithSignal(bin + " run " + sc + " --out " + out, dir + "/log", sig,
+                                                   std::chrono::milliseconds(300));
+    const std::string log = readFile(dir + "/log");
+    EXPECT_EQ(status, 128 + sig) << log;
+    EXPECT_NE(log.find("are complete and marked partial"), std::string::npos) << log;
+    EXPECT_NE(log.find("INTERRUPTED by SIG"), std::string::npos) << log;
+    for (const auto& e : std::filesystem::directory_iterator(out)) EXPECT_NE(e.path().extension(), ".tmp") << e.path();
+    const std::string json = readFile(out + "/summary.json");
+    EXPECT_NE(json.find("\"partial\": true"), std::string::npos) << json;
+    EXPECT_EQ(json.substr(json.size() - 2), "}\n") << "summary.json is whole";
+    const std::string csv = readFile(out + "/trace.csv");
+    ASSERT_GT(csv.size(), 2u);
+    const size_t lastLine = csv.rfind('\n', csv.size() - 2);
+    EXPECT_NE(csv.find(",interrupted,", lastLine), std::string::npos) << csv.substr(lastLine);
+    const std::string html = readFile(out + "/report.html");
+    EXPECT_NE(html.find("Partial run: stopped by SIG"), std::string::npos);
+    EXPECT_NE(html.find("</html>"), std::string::npos) << "report.html is whole";
+  }
+  const std::string cmpOut = dir + "/compare";
+  const int status = cli_testing::stopWithSignal(bin + " compare " + sc + " --vary gogc=50,100 --out " + cmpOut,
+                                                 dir + "/log", SIGTERM, std::chrono::milliseconds(300));
+  EXPECT_EQ(status, 128 + SIGTERM) << readFile(dir + "/log");
+  EXPECT_NE(readFile(dir + "/log").find("nothing written"), std::string::npos) << readFile(dir + "/log");
+  EXPECT_FALSE(std::filesystem::exists(cmpOut));
 }
 
 TEST(Cli, BadScenariosExitTwoNamingFileAndLineAndWriteNothing) {

@@ -2,8 +2,10 @@
 //   [--set key=value]... [--seed N] [--jobs N] [--quiet]
 // Runs the scenario once per configuration of the grid (compare/compare.h), prints the
 // side-by-side table and writes trace.csv, compare.csv, gctrace.log and report.html to --out.
-// Every configuration is checked before anything runs; nothing is written unless all ran.
+// Every configuration is checked before anything runs; nothing is written unless all ran
+// (Ctrl-C or SIGTERM: exit 128 + the signal, nothing written).
 #include <boost/program_options.hpp>
+#include <unistd.h>
 
 #include <algorithm>
 #include <iostream>
@@ -13,6 +15,7 @@
 
 #include "cli/commands.h"
 #include "compare/compare.h"
+#include "engine/run_control.h"
 #include "scenario/scenario.h"
 
 namespace po = boost::program_options;
@@ -61,7 +64,27 @@ int cmdCompare(const std::vector<std::string>& args) {
   const unsigned atOnce = std::min({jobs, cpuCount(), static_cast<unsigned>(configs.size())});
   const RunLimits limits = runLimits(budget, static_cast<int>(atOnce));
   for (const GridConfig& c : configs) checkBudget(c.scenario, limits);  // each may differ (--vary)
-  const std::vector<ConfigRun> runs = runGrid(configs, atOnce);
+  if (const int sig = stopSignal()) throw RunInterrupted(sig, "stopped by " + signalName(sig) + " before running; nothing written");
+  // Ctrl-C and SIGTERM stop every run at its next step, and nothing is written (a table with a
+  // partial column would compare unlike things); at a terminal, without --quiet, a line counts
+  // the configurations done.
+  StopOnSignal stop;
+  const bool showProgress = !vm.count("quiet") && ::isatty(STDERR_FILENO);
+  const double start = wallSeconds();
+  bool printed = false;
+  const auto finished = [&](size_t done) {
+    if (!showProgress || wallSeconds() - start < kProgressAfterS) return;
+    printed = true;
+    std::cerr << "\r\033[Kcompare: " << done << " of " << configs.size() << " configurations run" << std::flush;
+  };
+  std::vector<ConfigRun> runs;
+  try {
+    runs = runGrid(configs, atOnce, &stop, finished);
+  } catch (...) {
+    if (printed) std::cerr << "\r\033[K" << std::flush;
+    throw;
+  }
+  if (printed) std::cerr << "\r\033[K" << std::flush;
   writeCompareOutputs(out, s, runs);
   if (!vm.count("quiet")) {
     std::vector<CompareRow> rows;

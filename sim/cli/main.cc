@@ -4,8 +4,11 @@
 //   gomemsim validate SCENARIO [--go PATH] [--out DIR] [--env ...] [--set k=v]... [--tolerance M=REL,...]
 // Exit status: 0 success, 2 bad scenario or flag (file:line:column and what was expected) or a
 // run refused by its budget (engine/budget.h: --max-memory, --max-time, --max-scenario-size),
-// 1 internal error. Nothing is written unless the scenario and flags are valid.
+// 1 internal error, 128 + the signal when Ctrl-C or SIGTERM stopped it (run_control.h: run writes
+// what it simulated so far, marked partial; compare and validate write nothing). Nothing is
+// written unless the scenario and flags are valid.
 #include <boost/program_options.hpp>
+#include <unistd.h>
 
 #include <algorithm>
 #include <iostream>
@@ -13,6 +16,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "engine/run_control.h"
 #include "engine/simulation.h"
 #include "observe/outputs.h"
 #include "scenario/scenario.h"
@@ -37,6 +41,11 @@ void usage(std::ostream& o) {
        "`gomemsim <command> --help` describes a command's options.\n";
 }
 
+int interruptedBeforeRunning(const std::string& command, int sig) {
+  std::cerr << "gomemsim " << command << ": stopped by " << signalName(sig) << " before running; nothing written\n";
+  return 128 + sig;
+}
+
 int cmdRun(const std::vector<std::string>& args) {
   po::options_description opts("gomemsim run SCENARIO [options]");
   std::string out = "out";
@@ -55,12 +64,28 @@ int cmdRun(const std::vector<std::string>& args) {
   const RunLimits limits = runLimits(budget, 1);
   const Scenario s = loadWithOverrides(vm, env, sets, maxScenarioBytes(budget));
   checkBudget(s, limits);
+  if (const int sig = stopSignal()) return interruptedBeforeRunning("run", sig);
   Simulation sim(s);
+  // The progress line only at a terminal and without --quiet; Ctrl-C and SIGTERM stop the run
+  // at its next step either way, and what it did so far is written, marked partial.
+  const bool showProgress = !vm.count("quiet") && ::isatty(STDERR_FILENO);
+  ProgressLine line(std::cerr, estimateRun(s).simulatedSeconds, wallSeconds);
+  StopOnSignal stopOnly;
+  sim.setMonitor(showProgress ? static_cast<RunMonitor*>(&line) : &stopOnly);
   const SimResult r = sim.run();
+  line.finish();
   writeOutputs(out, s, r);
   if (!vm.count("quiet")) {
     printSummary(std::cout, s, r, summarize(r));
-    std::cout << "  wrote " << out << "/trace.csv, " << out << "/gctrace.log, " << out << "/summary.json, " << out << "/report.html\n";
+    std::cout << "  wrote " << out << "/trace.csv, " << out << "/gctrace.log, " << out << "/summary.json, " << out << "/report.html"
+              << (r.interruptedBy ? " (partial)" : "") << "\n";
+  }
+  if (r.interruptedBy) {
+    const double at = r.rows.empty() ? 0.0 : r.rows.back().mem.timeS;
+    std::cerr << "gomemsim run: stopped by " << signalName(r.interruptedBy) << " at " << humanSeconds(at) << " of "
+              << humanSeconds(r.plannedSeconds) << " simulated; the files in " << out
+              << " are complete and marked partial (summary.json \"partial\": true)\n";
+    return 128 + r.interruptedBy;
   }
   return 0;
 }
@@ -182,6 +207,9 @@ int cmdValidate(const std::vector<std::string>& args) {
   o.maxScenarioBytes = maxScenarioBytes(budget);
   o.align = align == "time" ? AlignMode::Time : AlignMode::Steps;
   if (vm.count("seed")) o.seed = vm["seed"].as<uint64_t>();
+  // Ctrl-C and SIGTERM stop the simulation or the real program; validate then writes nothing.
+  StopOnSignal stop;
+  o.monitor = &stop;
   return runValidate(o, std::cout, std::cerr);
 }
 
@@ -194,6 +222,7 @@ int main(int argc, char** argv) {
   }
   const std::string cmd = argv[1];
   const std::vector<std::string> args(argv + 2, argv + argc);
+  installStopHandlers();
   try {
     if (cmd == "run") return cmdRun(args);
     if (cmd == "sizeclass") return cmdSizeclass(args);
@@ -209,6 +238,9 @@ int main(int argc, char** argv) {
   } catch (const ScenarioError& e) {
     std::cerr << "gomemsim: " << e.what() << "\n";
     return kExitBadInput;
+  } catch (const RunInterrupted& e) {
+    std::cerr << "gomemsim " << cmd << ": " << e.what() << "\n";
+    return 128 + e.signal();
   } catch (const RunRefused& e) {
     std::cerr << "gomemsim " << cmd << ": " << e.what() << "\n";
     return kExitBadInput;

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <exception>
 #include <filesystem>
+#include <mutex>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
@@ -187,19 +188,26 @@ std::vector<GridConfig> expandGrid(const Scenario& base, const std::vector<VaryA
   return configs;
 }
 
-std::vector<ConfigRun> runGrid(const std::vector<GridConfig>& configs, unsigned jobs) {
+std::vector<ConfigRun> runGrid(const std::vector<GridConfig>& configs, unsigned jobs, RunMonitor* monitor,
+                               const std::function<void(size_t)>& finished) {
   const size_t n = configs.size();
   std::vector<std::optional<SimResult>> results(n);
   std::vector<std::exception_ptr> errors(n);
   std::atomic<size_t> next{0};
+  std::mutex doneMu;
+  size_t done = 0;
   auto worker = [&] {
     for (size_t i; (i = next.fetch_add(1)) < n;) {
       try {
         Simulation sim(configs[i].scenario);
+        sim.setMonitor(monitor);
         results[i] = sim.run();
       } catch (...) {
         errors[i] = std::current_exception();
       }
+      const std::lock_guard<std::mutex> lock(doneMu);
+      ++done;
+      if (finished) finished(done);
     }
   };
   if (jobs == 0) jobs = std::max(1u, std::thread::hardware_concurrency());
@@ -212,6 +220,15 @@ std::vector<ConfigRun> runGrid(const std::vector<GridConfig>& configs, unsigned 
   }
   for (const auto& e : errors)
     if (e) std::rethrow_exception(e);
+  size_t whole = 0;
+  int stoppedBy = 0;
+  for (const auto& r : results) {
+    if (r->interruptedBy) stoppedBy = r->interruptedBy;
+    else ++whole;
+  }
+  if (stoppedBy)
+    throw RunInterrupted(stoppedBy, "stopped by " + signalName(stoppedBy) + " with " + std::to_string(whole) + " of " +
+                                        std::to_string(n) + " configurations run; nothing written");
   std::vector<ConfigRun> runs;
   runs.reserve(n);
   for (size_t i = 0; i < n; ++i) runs.emplace_back(configs[i].label, std::move(*results[i]));

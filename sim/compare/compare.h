@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -61,8 +62,12 @@ using ConfigRun = std::pair<std::string, SimResult>;
 
 // Runs every configuration, at most `jobs` at a time (0 = std::thread::hardware_concurrency()),
 // and returns the results in grid order. If runs fail, the first failure in grid order is
-// rethrown after every thread has finished.
-std::vector<ConfigRun> runGrid(const std::vector<GridConfig>& configs, unsigned jobs);
+// rethrown after every thread has finished. `monitor` (optional) watches every run, from the
+// worker threads, so it must be thread-safe; when it stops them, runGrid throws RunInterrupted
+// (run_control.h): a grid with a partial run has no table. `finished` (optional) is called, one
+// call at a time, with the number of configurations done after each one ends.
+std::vector<ConfigRun> runGrid(const std::vector<GridConfig>& configs, unsigned jobs, RunMonitor* monitor = nullptr,
+                               const std::function<void(size_t)>& finished = {});
 
 // How long RES took to settle after the last drop.
 //

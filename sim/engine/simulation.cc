@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "common/godebug.h"
+#include "engine/budget.h"
 #include "engine/draws.h"
 #include "workload/workload.h"
 
@@ -46,6 +47,7 @@ Simulation::Simulation(const Scenario& s)
   result_.madvise = madviseName(rt_.config().madvise);
   result_.goVersion = goVersionText(s.runtime);
   result_.goVersionGiven = !s.runtime.go_version.empty();
+  result_.plannedSeconds = estimateRun(s).simulatedSeconds;
 }
 
 SimResult Simulation::run() {
@@ -63,6 +65,11 @@ SimResult Simulation::run() {
     // The kernel OOM-killed the program (os/machine.h): the run ends with a last sample.
     currentStep_ = "oom_kill";
     sample();
+  } catch (const Stopped& stop) {
+    // The user stopped the run (run_control.h): it ends, as an OOM kill does, with a last sample.
+    currentStep_ = "interrupted";
+    result_.interruptedBy = stop.sig;
+    sample();
   }
   auto lines = rt_.takeTrace();
   result_.gctrace.insert(result_.gctrace.end(), lines.begin(), lines.end());
@@ -76,12 +83,20 @@ void Simulation::sample() {
 }
 
 void Simulation::advance(SimTime t, double mutatorCpus) {
+  checkStop();
   while (nextSample_ <= t) {
     rt_.advanceTo(nextSample_, mutatorCpus);
     sample();
+    if (monitor_) monitor_->progress(rt_.now());
     nextSample_ = nextSample_ + sc_.sample_every;
+    checkStop();
   }
   rt_.advanceTo(t, mutatorCpus);
+}
+
+void Simulation::checkStop() const {
+  if (!monitor_) return;
+  if (const int sig = monitor_->stopRequested()) throw Stopped{sig};
 }
 
 void Simulation::runStep(const Step& step) {

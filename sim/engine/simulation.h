@@ -13,7 +13,8 @@
 // get any (not modelled: the driver's lifetime wheel and its pool of lifetime-forever objects,
 // ~8 B per object). Samples are taken every `sample_every` and right after every step. The
 // engine owns the Rng streams of the workload; the runtime owns its own, so results depend
-// only on the scenario and seed.
+// only on the scenario and seed. A RunMonitor (run_control.h) may watch the run and stop it: the
+// run then ends at the clock's next step with a last sample labelled "interrupted".
 #pragma once
 
 #include <map>
@@ -22,6 +23,7 @@
 
 #include "common/rng.h"
 #include "engine/draws.h"
+#include "engine/run_control.h"
 #include "runtime/runtime.h"
 #include "scenario/scenario.h"
 #include "workload/workload.h"
@@ -38,6 +40,8 @@ struct SimResult {
   std::vector<std::string> gctrace;  // gctrace and scavtrace lines, in order
   std::string scavenger, pacer, madvise, goVersion;
   bool goVersionGiven = true;  // false: the scenario gives no go: and runs the newest release
+  int interruptedBy = 0;       // the signal that stopped the run before its end (0: it ran to the end)
+  double plannedSeconds = 0;   // the steps' durations (as-fast-as-possible phases count 0)
 };
 
 RuntimeConfig runtimeConfigFor(const Scenario& s);
@@ -52,6 +56,8 @@ class Simulation {
   explicit Simulation(const Scenario& s);
   SimResult run();
   Runtime& runtime() { return rt_; }
+  // Watched by `m` from now on (not owned; nullptr: no monitor).
+  void setMonitor(RunMonitor* m) { monitor_ = m; }
 
  private:
   struct Slice {
@@ -88,6 +94,11 @@ class Simulation {
   // Advance to t, taking the periodic samples on the way.
   void advance(SimTime t, double mutatorCpus);
   void sample();
+  // Throws Stopped when the monitor asks the run to end.
+  void checkStop() const;
+  struct Stopped {
+    int sig;
+  };
   DeathTick tagFor(const std::string& set);
 
   const Scenario& sc_;
@@ -103,6 +114,7 @@ class Simulation {
   DeathTick nextTag_ = kTagBase + 1;     // tags of sets, slices and reference chunks
   std::map<std::string, Slice> slices_;
   int nextBucket_ = 0;
+  RunMonitor* monitor_ = nullptr;
 
   std::map<std::string, int> buckets_;
 };

@@ -64,6 +64,8 @@ Summary summarize(const SimResult& r) {
   s.end = r.rows.back().mem;
   s.simulatedSeconds = s.end.timeS;
   s.oomKilled = s.end.oomKilled;
+  s.interruptedBy = r.interruptedBy;
+  s.plannedSeconds = r.plannedSeconds;
   return s;
 }
 
@@ -97,7 +99,7 @@ std::string summaryJson(const Scenario& s, const SimResult& r, const Summary& su
     << "\",\n  \"go_given\": " << (r.goVersionGiven ? "true" : "false") << ",\n  \"go_release\": \""
     << jsonEscape(r.goVersion.empty() ? std::string() : std::string(goRelease(r.goVersion).name))
     << "\",\n  \"gogc\": " << s.runtime.gogc << ",\n  \"gomaxprocs\": " << gomaxprocsOf(s)
-    << ",\n  \"seed\": " << s.seed << ",\n  \"scavenger\": \"" << r.scavenger << "\",\n  \"pacer\": \""
+    << ",\n  \"seed\": " << s.seed << ",\n  \"partial\": " << (sum.interruptedBy ? "true" : "false") << ",\n  \"scavenger\": \"" << r.scavenger << "\",\n  \"pacer\": \""
     << r.pacer << "\",\n  \"madvise\": \"" << r.madvise << "\",\n  \"simulated_seconds\": " << sum.simulatedSeconds
     << ",\n  \"samples\": " << r.rows.size() << ",\n  \"num_gc\": " << sum.end.numGc
     << ",\n  \"num_forced_gc\": " << sum.end.numForcedGc << ",\n  \"gc_cpu_fraction\": " << sum.end.gcCpuFraction
@@ -112,6 +114,13 @@ std::string summaryJson(const Scenario& s, const SimResult& r, const Summary& su
   if (sum.oomKilled) {
     o << "{\"time_s\": " << sum.end.timeS << ", \"by\": \"" << (sum.end.oomCgroup ? "cgroup" : "machine")
       << "\", \"limit\": " << sum.end.oomLimit.v << ", \"rss\": " << sum.end.rss.v << "}";
+  } else {
+    o << "null";
+  }
+  o << ",\n  \"interrupted\": ";
+  if (sum.interruptedBy) {
+    o << "{\"signal\": \"" << signalName(sum.interruptedBy) << "\", \"time_s\": " << sum.end.timeS
+      << ", \"planned_seconds\": " << sum.plannedSeconds << "}";
   } else {
     o << "null";
   }
@@ -134,6 +143,11 @@ void printSummary(std::ostream& out, const Scenario& s, const SimResult& r, cons
                 static_cast<long long>(sum.end.numGc), static_cast<long long>(sum.end.numForcedGc),
                 sum.end.gcCpuFraction * 100);
   out << buf;
+  if (sum.interruptedBy) {
+    std::snprintf(buf, sizeof buf, "  INTERRUPTED by %s at %.1f s of %.1f s planned: every figure and file is partial\n",
+                  signalName(sum.interruptedBy).c_str(), sum.end.timeS, sum.plannedSeconds);
+    out << buf;
+  }
   if (sum.oomKilled) {
     std::snprintf(buf, sizeof buf, "  OOM-KILLED at %.3f s by the %s at %s with RES %s\n", sum.end.timeS,
                   sum.end.oomCgroup ? "memory cgroup's OOM killer (memory.max)" : "kernel's OOM killer (machine memory)",

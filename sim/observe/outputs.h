@@ -20,6 +20,8 @@ struct Summary {
   Bytes peakPprof;
   double simulatedSeconds = 0;
   bool oomKilled = false;  // the run ended with the kernel's OOM kill (the last sample)
+  int interruptedBy = 0;   // the signal that stopped the run early: every output is partial
+  double plannedSeconds = 0;
 };
 
 Summary summarize(const SimResult& r);

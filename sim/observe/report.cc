@@ -529,7 +529,7 @@ ChartSeries gcCpuSeries(const SimResult& r, const std::string& name, const std::
 
 const char* kCss = R"(body{font-family:system-ui,-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;color:#222;max-width:1040px;margin:0 auto;padding:16px 24px 48px;line-height:1.45}
 h1{font-size:1.5em;margin:.4em 0 .2em}h2{font-size:1.2em;margin:1.6em 0 .4em;border-bottom:1px solid #ddd;padding-bottom:.2em}
-h3{font-size:1.05em;margin:1.2em 0 .3em}p.about{color:#444;margin:.2em 0 .8em}p.note{color:#555;font-size:.92em}
+h3{font-size:1.05em;margin:1.2em 0 .3em}p.about{color:#444;margin:.2em 0 .8em}p.partial{background:#fde8e8;border-left:4px solid #c62828;padding:.4em .7em;font-weight:bold}p.note{color:#555;font-size:.92em}
 table{border-collapse:collapse;margin:.4em 0 .8em}th,td{padding:3px 10px;border-bottom:1px solid #e4e4e4;text-align:left;vertical-align:top}
 th{background:#f6f6f6;font-weight:600}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 tr.total td{font-weight:600;border-top:2px solid #bbb}tr.ref td{color:#555}
@@ -563,6 +563,12 @@ std::string memLimitText(const Scenario& s) {
 void header(std::ostringstream& o, const Scenario& s, const SimResult& r) {
   o << "<header>\n<h1>gomemsim report: " << htmlEscape(s.name) << "</h1>\n";
   if (!s.about.empty()) o << "<p class=\"about\">" << htmlEscape(s.about) << "</p>\n";
+  if (r.interruptedBy) {
+    char buf[200];
+    std::snprintf(buf, sizeof buf, "Partial run: stopped by %s at %.1f s of the %.1f s planned. Every figure below covers only that part.",
+                  signalName(r.interruptedBy).c_str(), r.rows.empty() ? 0.0 : r.rows.back().mem.timeS, r.plannedSeconds);
+    o << "<p class=\"partial\" id=\"partial\">" << htmlEscape(buf) << "</p>\n";
+  }
   o << "<table class=\"knobs\" id=\"knobs\">\n";
   row(o, "Go version", r.goVersion.empty() ? goVersionText(s.runtime)
                                            : r.goVersion + (r.goVersionGiven ? "" : " (the newest release modelled: the scenario gives no go:)"));

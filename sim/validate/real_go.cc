@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -16,6 +17,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "engine/run_control.h"
 #include "observe/outputs.h"
 #include "validate/fidelity.h"
 #include "validate/scenario_json.h"
@@ -25,6 +27,9 @@ extern char** environ;
 namespace gomemsim {
 namespace fs = std::filesystem;
 namespace {
+
+constexpr useconds_t kWaitPollUs = 20000;  // runProcess polls its child every 20 ms
+constexpr int kStopGraceTicks = 50;        // and kills it 1 s after asking it to stop
 
 std::string readFile(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -320,10 +325,23 @@ int runProcess(const std::vector<std::string>& argv, const std::vector<std::stri
   const int rc = posix_spawn(&pid, cargv[0], &fa, nullptr, cargv.data(), cenv.data());
   posix_spawn_file_actions_destroy(&fa);
   if (rc != 0) throw ValidateError(1, "cannot run " + argv[0] + ": " + std::strerror(rc));
+  // Waits, polling, so that Ctrl-C or SIGTERM (run_control.h) stops the child too: SIGTERM,
+  // then SIGKILL if it is still there a second later.
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) throw ValidateError(1, "waiting for " + argv[0] + ": " + std::strerror(errno));
+  int stoppedBy = 0;
+  int waitedAfterStop = 0;
+  for (;;) {
+    const pid_t got = ::waitpid(pid, &status, WNOHANG);
+    if (got == pid) break;
+    if (got < 0 && errno != EINTR) throw ValidateError(1, "waiting for " + argv[0] + ": " + std::strerror(errno));
+    if (!stoppedBy && (stoppedBy = stopSignal())) ::kill(pid, SIGTERM);
+    if (stoppedBy && ++waitedAfterStop == kStopGraceTicks) ::kill(pid, SIGKILL);
+    ::usleep(kWaitPollUs);
   }
+  if (!stoppedBy) stoppedBy = stopSignal();  // Ctrl-C reaches the child too, and it may end first
+  if (stoppedBy)
+    throw RunInterrupted(stoppedBy, "stopped by " + signalName(stoppedBy) + " while " + fs::path(argv[0]).filename().string() +
+                                        " ran (stopped too); nothing written");
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return 1;

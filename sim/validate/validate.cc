@@ -35,6 +35,16 @@ class WorkDir {
   std::string path_;
 };
 
+// gomemsim's side, watched by `monitor`; a stopped simulation ends the validation.
+SimResult simulate(const Scenario& s, RunMonitor* monitor) {
+  Simulation sim(s);
+  sim.setMonitor(monitor);
+  SimResult r = sim.run();
+  if (r.interruptedBy)
+    throw RunInterrupted(r.interruptedBy, "stopped by " + signalName(r.interruptedBy) + " while gomemsim simulated; nothing written");
+  return r;
+}
+
 Scenario loadWithOverrides(const ValidateOptions& o) {
   Scenario s = loadScenario(o.scenario, o.maxScenarioBytes);
   if (!o.env.empty()) applyEnv(s, o.env);
@@ -151,7 +161,7 @@ int runValidate(const ValidateOptions& o, std::ostream& out, std::ostream& err) 
     if (!o.realDir.empty()) {
       real = readRecordedRun(o.realDir);
       out << "gomemsim validate: " << s.name << ", against the real run recorded in " << o.realDir << "\n";
-      r = Simulation(s).run();
+      r = simulate(s, o.monitor);
     } else {
       // The toolchain: --go, else an installed one of the scenario's release.
       const std::string version = goVersionText(s.runtime);
@@ -166,7 +176,7 @@ int runValidate(const ValidateOptions& o, std::ostream& out, std::ostream& err) 
       const std::string driver = buildDriver(go, driverSourceDir(), o.cacheDir.empty() ? defaultCacheDir() : o.cacheDir);
       WorkDir work;
       runDriver(driver, s, work.path(), /*checkOnly=*/true);
-      r = Simulation(s).run();
+      r = simulate(s, o.monitor);
       std::snprintf(buf, sizeof buf, "gomemsim validate: %s, running on the real runtime (%s, at least %.0f s)...\n",
                     s.name.c_str(), go.c_str(), plannedSeconds(s));
       out << buf << std::flush;

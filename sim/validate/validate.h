@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "engine/budget.h"
+#include "engine/run_control.h"
 #include "scenario/scenario.h"
 #include "validate/fidelity.h"
 
@@ -44,10 +45,13 @@ struct ValidateOptions {
   AlignMode align = AlignMode::Steps;
   int64_t maxScenarioBytes = kMaxScenarioFileBytes;  // --max-scenario-size
   std::optional<RunLimits> limits;  // the run budget (engine/budget.h), checked before anything runs
+  RunMonitor* monitor = nullptr;    // watches the simulation (run_control.h); not owned
 };
 
 // Runs the whole validation; returns the exit status. Messages for exit statuses 1 and 2 go to
-// err; ScenarioError (bad scenario or override) propagates to the caller (exit 2).
+// err; ScenarioError (bad scenario or override) propagates to the caller (exit 2), and so does
+// RunInterrupted when Ctrl-C or SIGTERM stops the simulation or the real-Go program (the
+// program is killed and nothing is written).
 int runValidate(const ValidateOptions& o, std::ostream& out, std::ostream& err);
 
 // The table `gomemsim validate` prints.

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -524,6 +525,23 @@ TEST_F(ValidateRealGo, DriverGoTestsPass) {
   std::stringstream text;
   text << in.rdbuf();
   EXPECT_EQ(rc, 0) << text.str();
+}
+
+// Ctrl-C or SIGTERM while the real-Go program runs: validate stops the child (SIGTERM, then
+// SIGKILL) and ends with RunInterrupted instead of waiting for it.
+TEST(ValidateProcess, AStopRequestStopsTheChildProcess) {
+  const std::string dir = ::testing::TempDir();
+  requestStop(SIGTERM);
+  try {
+    runProcess({"/bin/sleep", "600"}, {}, "", dir + "/sleep.out", dir + "/sleep.err");
+    ADD_FAILURE() << "runProcess returned instead of throwing RunInterrupted";
+  } catch (const RunInterrupted& e) {
+    EXPECT_EQ(e.signal(), SIGTERM);
+    EXPECT_NE(std::string(e.what()).find("stopped by SIGTERM while sleep ran"), std::string::npos) << e.what();
+  }
+  requestStop(0);
+  // A child that is not stopped runs to its end as before.
+  EXPECT_EQ(runProcess({"/bin/sh", "-c", "exit 3"}, {}, "", dir + "/sh.out", dir + "/sh.err"), 3);
 }
 
 // The command line: exit statuses and outputs.

@@ -1,0 +1,95 @@
+// run_control: how far a run has got, and how the user stops it.
+//
+// A RunMonitor is handed to a Simulation (Simulation::setMonitor). The engine tells it the
+// simulated time reached at every sample (progress) and asks it, each time the clock moves,
+// whether to stop (stopRequested). A stopped run ends as an OOM-killed one does: with a last
+// sample, labelled "interrupted", and SimResult::interrupted set, so the outputs made from it are
+// whole files that say they are partial. A monitor only reads the run; it never changes it.
+//
+// Stop requests come from the process's signals: installStopHandlers() makes the first SIGINT
+// (Ctrl-C) or SIGTERM only record itself (stopSignal), so the command can end the run at its
+// next step, write complete files and exit 128 + the signal's number; a second one takes the
+// signal's default action and kills the process at once (only files under a temporary name can
+// then be left, never a half-written output).
+//
+// ProgressLine is the monitor of a command run at a terminal: a line on stderr, rewritten in
+// place at most twice a second once the run has taken a second, with the simulated time done,
+// how many times faster than real time it runs, and the wall time left. The wall clock is handed
+// in, so tests drive it.
+// Does not model: progress inside one clock step (a single step is at most a sample interval).
+#pragma once
+
+#include <functional>
+#include <ostream>
+#include <stdexcept>
+#include <string>
+
+#include "units/units.h"
+
+namespace gomemsim {
+
+class RunMonitor {
+ public:
+  virtual ~RunMonitor() = default;
+  // The simulated time reached, at every sample.
+  virtual void progress(SimTime now) = 0;
+  // The signal asking the run to end now, or 0 to go on (checked each time the clock moves).
+  virtual int stopRequested() const = 0;
+};
+
+// Installs the SIGINT and SIGTERM handlers described above (once per process).
+void installStopHandlers();
+// The signal that asked the run to stop, or 0.
+int stopSignal();
+// What a handler does on the first signal; for tests.
+void requestStop(int sig);
+// "SIGINT", "SIGTERM", or "signal N".
+std::string signalName(int sig);
+
+// Thrown by the commands whose runs cannot end with partial outputs (compare, validate) when the
+// user stops them; the command exits 128 + signal, writing nothing.
+class RunInterrupted : public std::runtime_error {
+ public:
+  RunInterrupted(int sig, const std::string& what) : std::runtime_error(what), sig_(sig) {}
+  int signal() const { return sig_; }
+
+ private:
+  int sig_;
+};
+
+// "simulated 12.3 s of 60.0 s (20 %), 41x real time, 1.2 s left": plannedS 0 (unknown) leaves out
+// the share and the time left.
+std::string progressText(double simulatedS, double plannedS, double wallS);
+
+class ProgressLine : public RunMonitor {
+ public:
+  using WallClock = std::function<double()>;  // seconds, monotonic
+  ProgressLine(std::ostream& out, double plannedS, WallClock wall);
+  void progress(SimTime now) override;
+  int stopRequested() const override { return stopSignal(); }
+  // Erases the line, if one was printed.
+  void finish();
+
+ private:
+  std::ostream& out_;
+  double plannedS_;
+  WallClock wall_;
+  double startS_;
+  double lastPrintS_ = -1;
+  bool printed_ = false;
+};
+
+inline constexpr double kProgressAfterS = 1.0;   // no line for runs shorter than this
+inline constexpr double kProgressEveryS = 0.5;   // the line is rewritten at most this often
+
+// A monitor that only passes the stop request on (no line): runs not at a terminal, --quiet.
+class StopOnSignal : public RunMonitor {
+ public:
+  void progress(SimTime) override {}
+  int stopRequested() const override { return stopSignal(); }
+};
+
+// The monotonic wall clock, in seconds.
+double wallSeconds();
+
+}  // namespace gomemsim
