@@ -38,6 +38,7 @@ class Bitmap {
   // Raw 64-bit words (bit i of word w is bit 64w+i), for whole-bitmap passes.
   int64_t numWords() const { return static_cast<int64_t>(words_.size()); }
   uint64_t word(int64_t w) const { return words_[static_cast<size_t>(w)]; }
+  void setWord(int64_t w, uint64_t bits) { words_[static_cast<size_t>(w)] = bits; }  // bits past size() stay 0
   // Number of set bits in [from, from+n).
   int64_t count(int64_t from, int64_t n) const;
   // First index >= from whose bit equals `value`, or size() if none.

@@ -5,11 +5,14 @@
 #include <csignal>
 #include <cstdio>
 
+#include "engine/simulation.h"
+
 namespace gomemsim {
 
 namespace {
 
 std::atomic<int> gStopSignal{0};
+constexpr size_t kMaxAuditFailures = 20;
 static_assert(std::atomic<int>::is_always_lock_free, "the signal handler stores it");
 
 extern "C" void onStopSignal(int sig) {
@@ -71,18 +74,26 @@ std::string progressText(double simulatedS, double plannedS, double wallS) {
 ProgressLine::ProgressLine(std::ostream& out, double plannedS, WallClock wall)
     : out_(out), plannedS_(plannedS), wall_(std::move(wall)), startS_(wall_()) {}
 
-void ProgressLine::progress(SimTime now) {
+void ProgressLine::sampled(const TraceRow& row) {
   const double t = wall_();
   const double elapsed = t - startS_;
   if (elapsed < kProgressAfterS || (lastPrintS_ >= 0 && t - lastPrintS_ < kProgressEveryS)) return;
   lastPrintS_ = t;
   printed_ = true;
-  out_ << "\r\033[K" << progressText(now.seconds(), plannedS_, elapsed) << std::flush;
+  out_ << "\r\033[K" << progressText(row.mem.timeS, plannedS_, elapsed) << std::flush;
 }
 
 void ProgressLine::finish() {
   if (printed_) out_ << "\r\033[K" << std::flush;
   printed_ = false;
+}
+
+void AccountingAudit::sampled(const TraceRow& row) {
+  ++samples_;
+  if (failures_.size() >= kMaxAuditFailures) return;
+  char at[64];
+  std::snprintf(at, sizeof at, "t=%.4f s", row.mem.timeS);
+  for (const std::string& f : rt_.audit(row.mem)) failures_.push_back(std::string(at) + " (" + row.step + "): " + f);
 }
 
 double wallSeconds() {

@@ -1,7 +1,7 @@
 // run_control: how far a run has got, and how the user stops it.
 //
-// A RunMonitor is handed to a Simulation (Simulation::setMonitor). The engine tells it the
-// simulated time reached at every sample (progress) and asks it, each time the clock moves,
+// A RunMonitor is handed to a Simulation (Simulation::setMonitor). The engine shows it every
+// sample as it is taken (sampled) and asks it, each time the clock moves,
 // whether to stop (stopRequested). A stopped run ends as an OOM-killed one does: with a last
 // sample, labelled "interrupted", and SimResult::interrupted set, so the outputs made from it are
 // whole files that say they are partial. A monitor only reads the run; it never changes it.
@@ -23,16 +23,19 @@
 #include <ostream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "units/units.h"
 
 namespace gomemsim {
 
+struct TraceRow;  // engine/simulation.h
+
 class RunMonitor {
  public:
   virtual ~RunMonitor() = default;
-  // The simulated time reached, at every sample.
-  virtual void progress(SimTime now) = 0;
+  // Every sample, as it is taken (its time is the simulated time reached).
+  virtual void sampled(const TraceRow& row) = 0;
   // The signal asking the run to end now, or 0 to go on (checked each time the clock moves).
   virtual int stopRequested() const = 0;
 };
@@ -65,7 +68,7 @@ class ProgressLine : public RunMonitor {
  public:
   using WallClock = std::function<double()>;  // seconds, monotonic
   ProgressLine(std::ostream& out, double plannedS, WallClock wall);
-  void progress(SimTime now) override;
+  void sampled(const TraceRow& row) override;
   int stopRequested() const override { return stopSignal(); }
   // Erases the line, if one was printed.
   void finish();
@@ -85,8 +88,25 @@ inline constexpr double kProgressEveryS = 0.5;   // the line is rewritten at mos
 // A monitor that only passes the stop request on (no line): runs not at a terminal, --quiet.
 class StopOnSignal : public RunMonitor {
  public:
-  void progress(SimTime) override {}
+  void sampled(const TraceRow&) override {}
   int stopRequested() const override { return stopSignal(); }
+};
+
+// For tests and fuzzing: audits the runtime's accounting at every sample (Runtime::audit) and
+// keeps what failed, with the sample's time and step. Never stops the run.
+class Runtime;
+class AccountingAudit : public RunMonitor {
+ public:
+  explicit AccountingAudit(const Runtime& rt) : rt_(rt) {}
+  void sampled(const TraceRow& row) override;
+  int stopRequested() const override { return 0; }
+  const std::vector<std::string>& failures() const { return failures_; }
+  int64_t samplesAudited() const { return samples_; }
+
+ private:
+  const Runtime& rt_;
+  std::vector<std::string> failures_;
+  int64_t samples_ = 0;
 };
 
 // The monotonic wall clock, in seconds.

@@ -80,6 +80,7 @@ void Simulation::sample() {
   auto lines = rt_.takeTrace();
   result_.gctrace.insert(result_.gctrace.end(), lines.begin(), lines.end());
   result_.rows.push_back(TraceRow{currentStep_, rt_.snapshot()});
+  if (monitor_) monitor_->sampled(result_.rows.back());
 }
 
 void Simulation::advance(SimTime t, double mutatorCpus) {
@@ -87,7 +88,6 @@ void Simulation::advance(SimTime t, double mutatorCpus) {
   while (nextSample_ <= t) {
     rt_.advanceTo(nextSample_, mutatorCpus);
     sample();
-    if (monitor_) monitor_->progress(rt_.now());
     nextSample_ = nextSample_ + sc_.sample_every;
     checkStop();
   }

@@ -701,4 +701,19 @@ void MHeap::startSweepCycle(DeathTick markTick, Bytes heapMarked) {
   if (unswept_ == 0) hooks_.sweepDone();
 }
 
+MHeap::Recount MHeap::recount() const {
+  Recount r;
+  for (const Span& sp : spans_) {
+    if (sp.state != SpanState::InUse) continue;
+    ++r.spans;
+    r.spanPages += sp.npages;
+    for (const DeathTick d : sp.death) {
+      if (d == kFreeSlot) continue;
+      ++r.objects;
+      r.slotBytes += sp.elemsize;
+    }
+  }
+  return r;
+}
+
 }  // namespace gomemsim

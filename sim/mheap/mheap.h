@@ -170,6 +170,12 @@ class MHeap {
   int64_t spanStructsEver() const { return static_cast<int64_t>(spans_.size()); }
   const SweepStats& sweepStats() const { return sweepStats_; }
   uint32_t sweepgen() const { return sweepgen_; }
+  // For audits (tests, fuzzing): the heap recounted span by span, apart from the totals above
+  // (allocated minus freed): the pages of the spans in use, and their occupied slots.
+  struct Recount {
+    int64_t spans = 0, spanPages = 0, slotBytes = 0, objects = 0;
+  };
+  Recount recount() const;
 
  private:
   struct CentralLists {

@@ -189,6 +189,34 @@ Bytes OsMemory::residentInFreePages(const Bitmap& pagesInUse) const {
   return Bytes(count * kOsPageSize);
 }
 
+Bytes OsMemory::residentInPages(const Bitmap& pages) const {
+  static_assert(kOsPagesPerPage == 2, "one runtime page is two OS pages");
+  int64_t count = 0;
+  for (int64_t w = 0; w < resident_.numWords(); ++w) {
+    const int64_t pagesWord = w >> 1;
+    const uint32_t in = pagesWord < pages.numWords() ? static_cast<uint32_t>(pages.word(pagesWord) >> ((w & 1) * 32)) : 0;
+    if (in == 0) continue;
+    count += popcount64(resident_.word(w) & ~lazy_.word(w) & doubleBits(in));
+  }
+  return Bytes(count * kOsPageSize);
+}
+
+OsMemory::Recount OsMemory::recount() const {
+  Recount r;
+  for (int64_t w = 0; w < resident_.numWords(); ++w) {
+    r.residentPages += popcount64(resident_.word(w));
+    r.lazyFreePages += popcount64(lazy_.word(w));
+    r.lazyNotResident += popcount64(lazy_.word(w) & ~resident_.word(w));
+  }
+  for (size_t region = 0; region < regionState_.size(); ++region) {
+    if (regionState_[region] != kHuge) continue;
+    ++r.hugeRegions;
+    const int64_t first = static_cast<int64_t>(region) * kOsPagesPerHugePage;
+    r.hugeNotResident += kOsPagesPerHugePage - resident_.count(first, std::min(kOsPagesPerHugePage, resident_.size() - first));
+  }
+  return r;
+}
+
 Bytes OsMemory::countIn(const Bitmap& pages, Bytes addr, Bytes len) {
   // Every OS page the range touches, even partly.
   const int64_t first = addr.v / kOsPageSize;

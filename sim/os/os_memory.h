@@ -161,6 +161,17 @@ class OsMemory {
   // over the bitmaps, 32 runtime pages per step.
   Bytes residentInFreePages(const Bitmap& pagesInUse) const;
   Bytes residentIn(Bytes addr, Bytes len) const { return countIn(resident_, addr, len); }
+  // Resident bytes that are not LazyFree in the runtime pages whose bit is set in `pages`.
+  Bytes residentInPages(const Bitmap& pages) const;
+
+  // For audits (tests, fuzzing): the counts above recounted from the page bitmaps, apart from
+  // the counters that resident(), lazyFree() and anonHugePages() read. O(mapped pages).
+  struct Recount {
+    int64_t residentPages = 0, lazyFreePages = 0, hugeRegions = 0;
+    int64_t lazyNotResident = 0;  // LazyFree pages must be resident
+    int64_t hugeNotResident = 0;  // every OS page of a huge page is resident
+  };
+  Recount recount() const;
   Bytes lazyFreeIn(Bytes addr, Bytes len) const { return countIn(lazy_, addr, len); }
 
  private:

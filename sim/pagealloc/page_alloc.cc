@@ -77,6 +77,23 @@ Pages PageAllocator::grow(Pages n) {
   return Pages(ask);
 }
 
+PageAllocator::Recount PageAllocator::recount() const {
+  Recount r;
+  r.releasedPages.resize(end_);
+  std::vector<int64_t> freeUnscav(chunkFreeUnscav_.size(), 0);
+  for (int64_t w = 0; w < alloc_.numWords(); ++w) {
+    const uint64_t inUse = alloc_.word(w), released = scav_.word(w) & ~inUse;
+    const uint64_t retained = ~inUse & ~scav_.word(w);
+    r.inUse += popcount64(inUse);
+    r.released += popcount64(released);
+    r.releasedPages.setWord(w, released);
+    freeUnscav[static_cast<size_t>(w * 64 / kChunkPages)] += popcount64(retained);  // a word is in one chunk
+  }
+  r.freeRetained = end_ - r.inUse - r.released;
+  for (size_t c = 0; c < freeUnscav.size(); ++c) r.chunksMiscounted += freeUnscav[c] != chunkFreeUnscav_[c];
+  return r;
+}
+
 bool PageAllocator::allocNeedsZero(int64_t base, Pages n) {
   bool needZero = false;
   int64_t p = base;

@@ -135,6 +135,15 @@ class PageAllocator {
   }
   // The allocated-page bitmap (1 = in use), for whole-heap passes by observers.
   const Bitmap& allocBitmap() const { return alloc_; }
+  // For audits (tests, fuzzing): the page counts recounted from the bitmaps, apart from the
+  // counters inUse(), freeRetained() and released() read, and the per-chunk index of free
+  // unscavenged pages checked against them. O(mapped pages).
+  struct Recount {
+    int64_t inUse = 0, freeRetained = 0, released = 0;
+    int64_t chunksMiscounted = 0;  // chunks whose free-unscavenged count disagrees
+    Bitmap releasedPages;          // free and scavenged
+  };
+  Recount recount() const;
   bool isFree(int64_t page) const { return !alloc_.get(page); }
   bool isScavenged(int64_t page) const { return scav_.get(page); }
 

@@ -639,6 +639,51 @@ Bytes Runtime::metadataResident() const {
   return Bytes(bytes);
 }
 
+std::vector<std::string> Runtime::audit(const MemSnapshot& s) const {
+  std::vector<std::string> bad;
+  const auto expect = [&bad](bool ok, const std::string& what, int64_t got, int64_t want) {
+    if (!ok) bad.push_back(what + ": " + std::to_string(got) + " against " + std::to_string(want));
+  };
+  const PageAllocator::Recount pages = pages_.recount();
+  expect(pages.inUse == pages_.inUse().v, "pages in use, counted vs recounted", pages_.inUse().v, pages.inUse);
+  expect(pages.released == pages_.released().v, "pages released, counted vs recounted", pages_.released().v, pages.released);
+  expect(pages.freeRetained == pages_.freeRetained().v, "free pages retained, counted vs recounted",
+         pages_.freeRetained().v, pages.freeRetained);
+  expect(pages.chunksMiscounted == 0, "chunks whose free-unscavenged count is wrong", pages.chunksMiscounted, 0);
+  const OsMemory::Recount os = os_.recount();
+  expect(os.residentPages * kOsPageSize == os_.resident().v, "resident bytes, counted vs recounted", os_.resident().v,
+         os.residentPages * kOsPageSize);
+  expect(os.lazyFreePages * kOsPageSize == os_.lazyFree().v, "LazyFree bytes, counted vs recounted", os_.lazyFree().v,
+         os.lazyFreePages * kOsPageSize);
+  expect(os.hugeRegions * kHugePageSize == os_.anonHugePages().v, "AnonHugePages, counted vs recounted",
+         os_.anonHugePages().v, os.hugeRegions * kHugePageSize);
+  expect(os.lazyNotResident == 0, "LazyFree pages not resident", os.lazyNotResident, 0);
+  expect(os.hugeNotResident == 0, "OS pages of huge pages not resident", os.hugeNotResident, 0);
+  if (os_.thp() != ThpMode::Always) {
+    const int64_t releasedResident = os_.residentInPages(pages.releasedPages).v;
+    expect(releasedResident == 0, "released heap bytes resident", releasedResident, 0);
+  }
+  const MHeap::Recount heap = heap_->recount();
+  expect(heap.spanPages == pages.inUse, "pages of the spans in use vs pages in use", heap.spanPages, pages.inUse);
+  expect(heap.spans == heap_->spansInUse(), "spans in use, counted vs recounted", heap_->spansInUse(), heap.spans);
+  expect(heap.slotBytes == s.heapAlloc.v, "heap_alloc vs the bytes of occupied slots", s.heapAlloc.v, heap.slotBytes);
+  expect(heap.objects == s.heapObjects, "heap objects vs occupied slots", s.heapObjects, heap.objects);
+  // The snapshot, against the recounts.
+  expect(s.heapInuse.v == toBytes(Pages(pages.inUse)).v, "heap_inuse vs pages in use", s.heapInuse.v, toBytes(Pages(pages.inUse)).v);
+  expect(s.heapReleased.v == toBytes(Pages(pages.released)).v, "heap_released vs pages released", s.heapReleased.v,
+         toBytes(Pages(pages.released)).v);
+  expect(s.heapSys.v == toBytes(pages_.mapped()).v, "heap_sys vs pages mapped", s.heapSys.v, toBytes(pages_.mapped()).v);
+  expect(s.heapAlloc <= s.heapInuse, "heap_alloc above heap_inuse", s.heapAlloc.v, s.heapInuse.v);
+  const int64_t heapRss = s.rss.v - s.stackInuse.v - s.runtimeOverhead.v - s.baseline.v;
+  expect(heapRss == os.residentPages * kOsPageSize, "RSS of the heap vs the OS model's resident pages", heapRss,
+         os.residentPages * kOsPageSize);
+  expect(s.lazyFree.v == os.lazyFreePages * kOsPageSize, "lazy_free vs LazyFree pages", s.lazyFree.v, os.lazyFreePages * kOsPageSize);
+  for (const auto& [name, part] : {std::pair{"reachable", s.reachable}, {"unswept_garbage", s.unsweptGarbage},
+                                   {"span_free", s.spanFree}, {"retained_free", s.retainedFree}})
+    expect(part.v >= 0, std::string(name) + " negative", part.v, 0);
+  return bad;
+}
+
 MemSnapshot Runtime::snapshot() {
   MemSnapshot s;
   s.timeS = now_.seconds();

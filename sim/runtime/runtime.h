@@ -180,6 +180,13 @@ class Runtime : private MHeapHooks {
   const GcCpuLimiter* gcLimiter() const { return limiter_ ? &*limiter_ : nullptr; }
 
   MemSnapshot snapshot();
+  // For tests and fuzzing: the accounting of `s` (a snapshot taken now) checked against counts
+  // kept apart from the ones it was made of - the page allocator's and the OS model's bitmaps
+  // recounted (PageAllocator::recount, OsMemory::recount) - and the rules that tie them: every
+  // LazyFree and huge page resident, no released page resident (but under THP always, where a
+  // fault brings in a whole 2 MiB region), heap RSS = the OS model's resident pages. Returns
+  // what does not hold, one line each; empty when all does. O(mapped pages).
+  std::vector<std::string> audit(const MemSnapshot& s) const;
   // Resident bytes of the heap's address space (cheap; snapshot() gives the full breakdown).
   Bytes osResident() const { return os_.resident(); }
   // Page faults the program has taken so far (4 KiB pages, huge pages): its own cost.
