@@ -4,7 +4,8 @@
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config git
       libboost-program-options-dev libeigen3-dev libbenchmark-dev libgtest-dev libgmock-dev
-      libyaml-cpp-dev golang-go python3)
+      libyaml-cpp-dev golang-go python3
+      clang libclang-rt-14-dev)  # clang and libFuzzer: the fuzz build (tests/fuzz/)
 if [ "${GOMEMSIM_NOTEBOOK_DEPS:-0}" = 1 ]; then
   pkgs+=(jupyter-nbconvert python3-ipykernel python3-matplotlib python3-pandas)
 fi

@@ -895,8 +895,9 @@ Step Reader::step(const Value& v) {
       {"other_process", "other_process: {name: batch-job, rss: 20GiB} (rss 0 = it exits)", &Reader::otherProcess},
   };
   auto [name, nameAt, body] = stepParts(v);
+  const std::string& stepName = name;  // (a lambda may not capture a structured binding in clang 14)
   auto kind =
-      std::find_if(kKinds.begin(), kKinds.end(), [&](const StepKind& k) { return k.name == name; });
+      std::find_if(kKinds.begin(), kKinds.end(), [&](const StepKind& k) { return k.name == stepName; });
   if (kind == kKinds.end()) {
     failAt(nameAt, v.what + ": unknown step " + inQuotes(name) + "; expected one of " +
                        std::string(kStepNames));

@@ -27,9 +27,10 @@ namespace gomemsim {
 
 class ScenarioError : public std::runtime_error {
  public:
+  // line 0: a command-line flag (--env, --set), which has no line: "--set: message".
   ScenarioError(const std::string& file, int line, int column, const std::string& message)
-      : std::runtime_error(file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " +
-                           message),
+      : std::runtime_error(line > 0 ? file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + message
+                                    : file + ": " + message),
         file_(file), line_(line), column_(column) {}
   const std::string& file() const { return file_; }
   int line() const { return line_; }

@@ -29,19 +29,38 @@ struct Json {
   bool boolean = false;
   std::string text;  // String: the value; Number: the literal as written
   std::vector<Json> items;
-  std::vector<std::pair<std::string, Json>> fields;
+  struct Field;  // a key and its value (std::pair<std::string, Json> needs Json complete in clang)
+  std::vector<Field> fields;
   int line = 0, column = 0;
 
-  static Json null() { return Json{}; }
-  static Json of(bool b) { Json j; j.kind = Kind::Bool; j.boolean = b; return j; }
-  static Json of(int64_t v) { Json j; j.kind = Kind::Number; j.text = std::to_string(v); return j; }
-  static Json of(uint64_t v) { Json j; j.kind = Kind::Number; j.text = std::to_string(v); return j; }
+  static Json null();
+  static Json of(bool b);
+  static Json of(int64_t v);
+  static Json of(uint64_t v);
   static Json of(double v);
-  static Json of(const std::string& s) { Json j; j.kind = Kind::String; j.text = s; return j; }
-  static Json object() { Json j; j.kind = Kind::Object; return j; }
-  static Json array() { Json j; j.kind = Kind::Array; return j; }
-  Json& add(std::string key, Json v) { fields.emplace_back(std::move(key), std::move(v)); return *this; }
+  static Json of(const std::string& s);
+  static Json object();
+  static Json array();
+  Json& add(std::string key, Json v);
 };
+
+struct Json::Field {
+  std::string first;
+  Json second;
+};
+
+Json Json::null() { return Json{}; }
+Json Json::of(bool b) { Json j; j.kind = Kind::Bool; j.boolean = b; return j; }
+Json Json::of(int64_t v) { Json j; j.kind = Kind::Number; j.text = std::to_string(v); return j; }
+Json Json::of(uint64_t v) { Json j; j.kind = Kind::Number; j.text = std::to_string(v); return j; }
+Json Json::of(const std::string& s) { Json j; j.kind = Kind::String; j.text = s; return j; }
+Json Json::object() { Json j; j.kind = Kind::Object; return j; }
+Json Json::array() { Json j; j.kind = Kind::Array; return j; }
+
+Json& Json::add(std::string key, Json v) {
+  fields.push_back(Field{std::move(key), std::move(v)});
+  return *this;
+}
 
 // Integral doubles below 2^53 print as integers; others in the shortest round-trip form.
 Json Json::of(double v) {
@@ -352,7 +371,7 @@ class Parser {
       if (i_ >= t_.size() || t_[i_] != '"') fail("expected a key in double quotes");
       std::string k = string();
       expect(':', "':' after a key");
-      j.fields.emplace_back(std::move(k), value());
+      j.fields.push_back(Json::Field{std::move(k), value()});
     } while (eat(','));
     expect('}', "',' or '}'");
   }
