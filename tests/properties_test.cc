@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "audit_test_support.h"
 #include "common/rng.h"
-#include "engine/run_control.h"
 #include "engine/simulation.h"
 #include "observe/outputs.h"
 #include "scenario/scenario.h"
@@ -111,12 +111,7 @@ TEST(Properties, AccountingHoldsOnEverySampleOfRandomSmallScenarios) {
       ADD_FAILURE() << "the generator wrote a scenario the reader refuses: " << e.what();
       continue;
     }
-    Simulation sim(s);
-    AccountingAudit audit(sim.runtime());
-    sim.setMonitor(&audit);
-    const SimResult r = sim.run();
-    ASSERT_EQ(audit.samplesAudited(), static_cast<int64_t>(r.rows.size()));
-    for (const std::string& f : audit.failures()) ADD_FAILURE() << f;
+    const SimResult r = audit_testing::runAudited(s);
     for (const TraceRow& row : r.rows) {
       const MemSnapshot& m = row.mem;
       ASSERT_LE(m.rss, m.sys + m.baseline + m.outsideSys) << "RSS above what is mapped at t=" << m.timeS;

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "audit_test_support.h"
 #include "cli/cli_test_support.h"
 #include "engine/simulation.h"
 #include "observe/outputs.h"
@@ -44,14 +45,9 @@ class EveryScenario : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(EveryScenario, AccountingIdentitiesHoldOnEverySample) {
   const Scenario s = loadScenario(GetParam());
-  Simulation sim(s);
   // Every sample's accounting against counts kept apart from it: the page allocator's and the
   // OS model's bitmaps and the spans, recounted (Runtime::audit).
-  AccountingAudit audit(sim.runtime());
-  sim.setMonitor(&audit);
-  const SimResult r = sim.run();
-  EXPECT_EQ(audit.samplesAudited(), static_cast<int64_t>(r.rows.size()));
-  for (const std::string& f : audit.failures()) ADD_FAILURE() << f;
+  const SimResult r = audit_testing::runAudited(s);
   // With transparent huge pages always on, a fault brings a whole 2 MiB region in, including
   // pages the runtime counts as released (fresh growth is released in Go 1.13+): the kernel's
   // bloat that thp.yaml shows. Then the resident heap is bounded by the mapped heap only.
