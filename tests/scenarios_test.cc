@@ -569,8 +569,7 @@ TEST(Thp, AlwaysInflatesASparseHeapAndGo119AdvisesLargeSpans) {
 // --- the command line ---
 
 TEST(Cli, RunAndCompareWriteByteIdenticalOutputsAcrossProcessesAndJobs) {
-  const std::string dir = ::testing::TempDir() + "/gomemsim-cli";
-  std::filesystem::remove_all(dir);
+  const std::string dir = cli_testing::freshTempDir("cli");
   const std::string bin = GOMEMSIM_BINARY;
   const std::string sc = kRoot + "/scenarios/burst-then-idle.yaml";
   ASSERT_EQ(sh(bin + " run " + sc + " -q --out " + dir + "/a").status, 0);
@@ -592,8 +591,7 @@ TEST(Cli, RunAndCompareWriteByteIdenticalOutputsAcrossProcessesAndJobs) {
 }
 
 TEST(Cli, AnOomKilledRunExitsZeroAndSaysSoEverywhere) {
-  const std::string dir = ::testing::TempDir() + "/gomemsim-oom";
-  std::filesystem::remove_all(dir);
+  const std::string dir = cli_testing::freshTempDir("oom");
   const CmdResult r = sh(std::string(GOMEMSIM_BINARY) + " run " + kRoot + "/scenarios/container-oom.yaml --out " + dir);
   EXPECT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("OOM-KILLED at "), std::string::npos) << r.out;
@@ -612,9 +610,7 @@ TEST(Cli, AnOomKilledRunExitsZeroAndSaysSoEverywhere) {
 // files that say they are partial (never a half-written one, never a temporary left behind);
 // compare writes nothing.
 TEST(Cli, ASignalStopsTheRunLeavingCompleteFilesMarkedPartial) {
-  const std::string dir = ::testing::TempDir() + "/gomemsim-sigterm";
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
+  const std::string dir = cli_testing::freshTempDir("sigterm");
   const std::string sc = dir + "/hour.yaml";
   std::ofstream(sc) << "name: hour\nabout: an hour of a busy service\nruntime: {go: \"1.19\", gogc: 100, gomaxprocs: 2}\n"
                        "sample_every: 1s\nsteps:\n  - run:\n      for: 1h\n      alloc:\n"
@@ -650,9 +646,7 @@ TEST(Cli, ASignalStopsTheRunLeavingCompleteFilesMarkedPartial) {
 }
 
 TEST(Cli, BadScenariosExitTwoNamingFileAndLineAndWriteNothing) {
-  const std::string dir = ::testing::TempDir() + "/gomemsim-bad";
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
+  const std::string dir = cli_testing::freshTempDir("bad");
   const std::string bin = GOMEMSIM_BINARY;
   struct Case { const char* text; int line; const char* expect; };
   const Case cases[] = {
@@ -683,9 +677,7 @@ TEST(Cli, BadScenariosExitTwoNamingFileAndLineAndWriteNothing) {
 
 TEST(Cli, OversizedRunsAreRefusedBeforeRunningNamingTheLimitAndItsFlag) {
   // engine/budget.h: exit 2 before any simulation (or any Go, for validate), nothing written.
-  const std::string dir = ::testing::TempDir() + "/gomemsim-budget";
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
+  const std::string dir = cli_testing::freshTempDir("budget");
   const std::string bin = GOMEMSIM_BINARY;
   const std::string big = dir + "/big.yaml", endless = dir + "/endless.yaml", huge = dir + "/huge.yaml";
   std::ofstream(big) << "name: big\nabout: more than Go can map\nsteps:\n  - live_set: {name: a, grow_to: 300TiB, size: 64B}\n";

@@ -34,6 +34,15 @@ inline CmdResult sh(const std::string& cmd) {
   return r;
 }
 
+// A fresh, empty directory for one test: under gtest's TempDir, named for the test and this
+// process, so that suites run at once (two checkouts, a mutation run) never share one.
+inline std::string freshTempDir(const std::string& name) {
+  const std::string dir = ::testing::TempDir() + "/gomemsim-" + name + "-" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
 // The file's bytes, empty if it cannot be read.
 inline std::string readFile(const std::string& path) {
   std::ifstream f(path, std::ios::binary);

@@ -20,13 +20,6 @@ namespace {
 
 [[noreturn]] void varyError(const std::string& message) { throw ScenarioError("--vary", 0, 0, message); }
 
-// A ScenarioError's message without its "file:line:column: " prefix.
-std::string bareMessage(const ScenarioError& e) {
-  const std::string prefix =
-      e.file() + ":" + std::to_string(e.line()) + ":" + std::to_string(e.column()) + ": ";
-  const std::string what = e.what();
-  return what.starts_with(prefix) ? what.substr(prefix.size()) : what;
-}
 
 std::string trimmed(const std::string& text) {
   const auto isSpace = [](unsigned char c) { return std::isspace(c) != 0; };
@@ -67,7 +60,7 @@ GridConfig buildConfig(const Scenario& base, const std::vector<VaryAxis>& axes, 
       applyVary(c.scenario, axes[a].key, value);
     } catch (const ScenarioError& e) {
       const std::string in = axes.size() > 1 ? " in configuration " + c.label : "";
-      varyError(axes[a].text + ": cannot set " + axes[a].key + "=" + value + in + ": " + bareMessage(e));
+      varyError(axes[a].text + ": cannot set " + axes[a].key + "=" + value + in + ": " + e.message());
     }
   }
   try {

@@ -34,10 +34,7 @@ steps:
 )";
 
 std::string tempDir(const std::string& name) {
-  const std::string dir = ::testing::TempDir() + "/gomemsim-compare-" + name;
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
+  return cli_testing::freshTempDir("compare-" + name);
 }
 
 Scenario smallScenario() { return parseScenario(kSmallScenario, "small.yaml"); }

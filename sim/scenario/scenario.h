@@ -31,8 +31,9 @@ class ScenarioError : public std::runtime_error {
   ScenarioError(const std::string& file, int line, int column, const std::string& message)
       : std::runtime_error(line > 0 ? file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + message
                                     : file + ": " + message),
-        file_(file), line_(line), column_(column) {}
+        file_(file), line_(line), column_(column), message_(message) {}
   const std::string& file() const { return file_; }
+  const std::string& message() const { return message_; }  // without the file:line:column prefix
   int line() const { return line_; }
   int column() const { return column_; }
 
@@ -40,6 +41,7 @@ class ScenarioError : public std::runtime_error {
   std::string file_;
   int line_;
   int column_;
+  std::string message_;
 };
 
 // Where in the scenario file a thing was written (1-based); 0 when it came from an override.
