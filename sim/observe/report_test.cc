@@ -279,6 +279,31 @@ TEST(Report, SummaryTable) {
   EXPECT_NE(html.find("<tr><td>GC CPU fraction at end</td><td>1.0 %</td></tr>"), std::string::npos);
 }
 
+TEST(Report, WhatPprofDoesNotShowIsAShareOfRes) {
+  // The first "why" sentence: RES less the pprof heap, and that as a share of RES (the reader's
+  // question is how much of what top shows a heap profile misses). At the peak: RES 3407.25
+  // MiB, pprof 800 MiB, so 2607.25 MiB (2.55 GiB) = 76.5 % of RES are not in the profile.
+  const std::string html = reportHtml(handScenario(), handResult());
+  EXPECT_NE(html.find("pprof counts only the 800.0 MiB of objects alive at the last completed GC, so 2.55 GiB "
+                      "(76.5 % of RES) is memory a heap profile does not show."),
+            std::string::npos);
+}
+
+TEST(Report, SummaryGivesTheBytesReleasedByEachPath) {
+  // The summary's "released to the OS" row: what the background scavenger, allocation-time
+  // (eager) scavenging and debug.FreeOSMemory (forced) returned by the end, in that order, each
+  // from its own MemSnapshot field.
+  SimResult r = handResult();
+  MemSnapshot& end = r.rows.back().mem;
+  end.releasedBackground = MiB(100);
+  end.releasedEager = MiB(20);
+  end.releasedForced = MiB(3000);
+  const std::string html = reportHtml(handScenario(), r);
+  EXPECT_NE(html.find("<tr><td>released to the OS (background / eager / forced)</td><td>100.0 MiB / 20.0 MiB / "
+                      "2.93 GiB</td></tr>"),
+            std::string::npos);
+}
+
 TEST(Downsample, KeepsEverythingBelowTheLimit) {
   const std::vector<double> y = {3, 1, 4, 1, 5};
   EXPECT_EQ(downsampleMinMax(y, 2000), (std::vector<size_t>{0, 1, 2, 3, 4}));

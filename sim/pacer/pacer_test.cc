@@ -180,6 +180,28 @@ TEST(Pacer, TriggerStaysWithinSeventyAndNinetyFivePercentOfTheRunway) {
   EXPECT_EQ(z->trigger(kNoLimitInputs).v, maxTriggerOf(marked, goal));
 }
 
+TEST(Pacer, IdleMarkWorkersCountInConsMark) {
+  // endCycle (Go 1.19 and 1.21): currentConsMark = (heapLive - triggered) x (utilization +
+  // idleUtilization) / (scanWork x (1 - utilization)): the idle mark workers' CPU is part of
+  // what the mark cost. 1 MiB allocated over 1 MiB of scan work by a mark whose idle workers ran
+  // at 0.5 beside the 0.25 background workers is cons/mark 1 MiB x 0.75 / (1 MiB x 0.75) = 1,
+  // as 3 MiB allocated without idle workers is: the same runway, the same trigger.
+  for (const char* name : {"go1.19", "go1.21"}) {
+    SCOPED_TRACE(name);
+    auto withIdle = makePacer(name, 100, std::nullopt);
+    withIdle->endCycle(PacerEndCycle{Bytes(41 * kMiB), Bytes(40 * kMiB), static_cast<double>(kMiB), 0.25, 0.5});
+    withIdle->commit(cycle(40 * kMiB, 2 * kMiB));
+    auto without = makePacer(name, 100, std::nullopt);
+    without->endCycle(PacerEndCycle{Bytes(43 * kMiB), Bytes(40 * kMiB), static_cast<double>(kMiB), 0.25, 0.0});
+    without->commit(cycle(40 * kMiB, 2 * kMiB));
+    const int64_t t = withIdle->trigger(kNoLimitInputs).v;
+    EXPECT_EQ(t, without->trigger(kNoLimitInputs).v);
+    // Not clamped: the runway (cons/mark x 3 x 2 MiB of scan) sets it.
+    EXPECT_GT(t, minTriggerOf(40 * kMiB, 80 * kMiB));
+    EXPECT_LT(t, maxTriggerOf(40 * kMiB, 80 * kMiB));
+  }
+}
+
 TEST(Pacer, MaxTriggerIsRaisedToGoalMinusFourMiBForBigHeaps) {
   auto p = makePacer("go1.19", 100, std::nullopt);
   p->commit(cycle(200 * kMiB));

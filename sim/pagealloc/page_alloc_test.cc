@@ -99,6 +99,23 @@ TEST(PageAllocator, ScavengeWidensACandidateToTheFreeHugePageItWouldBreak) {
   checkAccounting(pb);
 }
 
+TEST(PageAllocator, ScavengeWidensToTheHugePageAFreeRunStartsAt) {
+  // The boundary case of the widening above: a free run that is exactly one huge page (pages
+  // 256-511, in-use pages on both sides) still covers the whole huge page below the candidate,
+  // so 8 pages asked for release all 256 (findScavengeCandidate: the run may start at the huge
+  // page's first page). Releasing only the top 8 would split a free huge page in the kernel.
+  PageAllocator pa;
+  pa.grow(Pages(1024));
+  ASSERT_TRUE(pa.alloc(Pages(1024)).has_value());
+  pa.free(256, Pages(256));
+  std::vector<PageRun> runs;
+  EXPECT_EQ(pa.scavenge(Pages(8), [&](PageRun r) { runs.push_back(r); }).v, 256);
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].base, 256);
+  EXPECT_EQ(runs[0].npages, 256);
+  checkAccounting(pa);
+}
+
 TEST(PageAllocator, AllocNeedsZeroOnlyBelowZeroedBase) {
   PageAllocator pa;
   pa.grow(Pages(512));

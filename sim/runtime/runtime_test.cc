@@ -207,6 +207,44 @@ TEST(RuntimeModel, GogcOffWithAMemoryLimitCollectsBeforeTheLimit) {
   EXPECT_GT(liveAtFirstGc, MiB(16));
 }
 
+// GOMEMLIMIT limits the memory the runtime has mapped and not released (Go 1.19 mgcpacer.go
+// memoryLimitHeapGoal: mappedReady = the runtime's mapped memory less heapReleased): a 64 MiB
+// heap that died and went back to the OS with debug.FreeOSMemory takes nothing off the goal.
+// The goal is the limit less the non-heap memory (stacks, metadata, the free space in in-use
+// spans) and Go 1.19's 1 MiB headroom.
+TEST(RuntimeModel, MemoryLimitGoalLeavesOutReleasedMemory) {
+  RuntimeConfig cfg;
+  cfg.gogc = -1;
+  Runtime rt(cfg);
+  allocate(rt, 64 * 1024, KiB(1), DeathTick{1});
+  rt.advanceTo(SimTime(Seconds(1).v), 0);
+  rt.freeOSMemory();
+  rt.setMemoryLimit(MiB(48));
+  const MemSnapshot s = rt.snapshot();
+  ASSERT_GE(s.heapReleased, MiB(64));
+  const Bytes nonHeap = s.stackInuse + s.gcSys + (s.heapInuse - s.heapAlloc);
+  ASSERT_LT(nonHeap, MiB(8));
+  EXPECT_EQ(s.heapGoal, MiB(48) - nonHeap - MiB(1));
+}
+
+// GCCPUFraction counts the GC's own CPU: the dedicated and fractional mark workers (25 % of
+// GOMAXPROCS while the mark runs), assists and the two pauses (x GOMAXPROCS), over the time
+// since the start x GOMAXPROCS (Go 1.19 mgc.go gcMarkTermination: idle mark time is left out
+// of cycleCpu). An idle program's GC is marked mostly by idle workers on the Ps it leaves idle
+// (kIdleMarkShare of them); counting those would more than triple the figure.
+TEST(RuntimeModel, GcCpuFractionLeavesOutIdleMarkWorkers) {
+  Runtime rt(RuntimeConfig{});
+  allocate(rt, 3897, KiB(1), kForever);  // at time 0, up to the first trigger
+  ASSERT_TRUE(rt.snapshot().inMark);
+  while (rt.snapshot().inMark) rt.advanceTo(rt.nextEvent(), 0);  // the program is idle
+  const MemSnapshot s = rt.snapshot();
+  ASSERT_EQ(s.numGc, 1);
+  const double procs = 2, mark = static_cast<double>(rt.now().ns);
+  const double gcCpu = kGcBackgroundUtilization * procs * mark + static_cast<double>(kStwNs) * procs;
+  const double elapsed = (mark + static_cast<double>(kStwNs)) * procs;
+  EXPECT_NEAR(s.gcCpuFraction, gcCpu / elapsed, 0.01 * gcCpu / elapsed);
+}
+
 TEST(RuntimeModel, SnapshotIdentitiesHoldThroughGcCycles) {
   Runtime rt(RuntimeConfig{});
   expectSnapshotIdentities(rt.snapshot());
