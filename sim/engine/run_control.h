@@ -1,9 +1,9 @@
 // run_control: how far a run has got, and how the user stops it.
 //
 // A RunMonitor is handed to a Simulation (Simulation::setMonitor). The engine shows it every
-// sample as it is taken (sampled) and asks it, each time the clock moves,
-// whether to stop (stopRequested). A stopped run ends as an OOM-killed one does: with a last
-// sample, labelled "interrupted", and SimResult::interrupted set, so the outputs made from it are
+// sample as it is taken (sampled) and asks it, each time the clock moves, whether to stop
+// (stopRequested). A stopped run ends as an OOM-killed one does: with a last sample, labelled
+// "interrupted", and SimResult::interruptedBy set to the signal, so the outputs made from it are
 // whole files that say they are partial. A monitor only reads the run; it never changes it.
 //
 // Stop requests come from the process's signals: installStopHandlers() makes the first SIGINT
