@@ -64,27 +64,28 @@ int cmdCompare(const std::vector<std::string>& args) {
   const unsigned atOnce = std::min({jobs, cpuCount(), static_cast<unsigned>(configs.size())});
   const RunLimits limits = runLimits(budget, static_cast<int>(atOnce));
   for (const GridConfig& c : configs) checkBudget(c.scenario, limits);  // each may differ (--vary)
-  if (const int sig = stopSignal()) throw RunInterrupted(sig, "stopped by " + signalName(sig) + " before running; nothing written");
+  throwIfStopRequested();
   // Ctrl-C and SIGTERM stop every run at its next step, and nothing is written (a table with a
   // partial column would compare unlike things); at a terminal, without --quiet, a line counts
   // the configurations done.
   StopOnSignal stop;
   const bool showProgress = !vm.count("quiet") && ::isatty(STDERR_FILENO);
   const double start = wallSeconds();
-  bool printed = false;
-  const auto finished = [&](size_t done) {
-    if (!showProgress || wallSeconds() - start < kProgressAfterS) return;
-    printed = true;
-    std::cerr << "\r\033[Kcompare: " << done << " of " << configs.size() << " configurations run" << std::flush;
-  };
   std::vector<ConfigRun> runs;
-  try {
+  {
+    struct Line {  // erased when runGrid ends, also by an exception, before anything else prints
+      bool printed = false;
+      ~Line() {
+        if (printed) std::cerr << "\r\033[K" << std::flush;
+      }
+    } line;
+    const auto finished = [&](size_t done) {
+      if (!showProgress || wallSeconds() - start < kProgressAfterS) return;
+      line.printed = true;
+      std::cerr << "\r\033[Kcompare: " << done << " of " << configs.size() << " configurations run" << std::flush;
+    };
     runs = runGrid(configs, atOnce, &stop, finished);
-  } catch (...) {
-    if (printed) std::cerr << "\r\033[K" << std::flush;
-    throw;
   }
-  if (printed) std::cerr << "\r\033[K" << std::flush;
   writeCompareOutputs(out, s, runs);
   if (!vm.count("quiet")) {
     std::vector<CompareRow> rows;

@@ -41,11 +41,6 @@ void usage(std::ostream& o) {
        "`gomemsim <command> --help` describes a command's options.\n";
 }
 
-int interruptedBeforeRunning(const std::string& command, int sig) {
-  std::cerr << "gomemsim " << command << ": stopped by " << signalName(sig) << " before running; nothing written\n";
-  return 128 + sig;
-}
-
 int cmdRun(const std::vector<std::string>& args) {
   po::options_description opts("gomemsim run SCENARIO [options]");
   std::string out = "out";
@@ -64,12 +59,12 @@ int cmdRun(const std::vector<std::string>& args) {
   const RunLimits limits = runLimits(budget, 1);
   const Scenario s = loadWithOverrides(vm, env, sets, maxScenarioBytes(budget));
   checkBudget(s, limits);
-  if (const int sig = stopSignal()) return interruptedBeforeRunning("run", sig);
+  throwIfStopRequested();
   Simulation sim(s);
   // The progress line only at a terminal and without --quiet; Ctrl-C and SIGTERM stop the run
   // at its next step either way, and what it did so far is written, marked partial.
   const bool showProgress = !vm.count("quiet") && ::isatty(STDERR_FILENO);
-  ProgressLine line(std::cerr, estimateRun(s).simulatedSeconds, wallSeconds);
+  ProgressLine line(std::cerr, sim.plannedSeconds(), wallSeconds);
   StopOnSignal stopOnly;
   sim.setMonitor(showProgress ? static_cast<RunMonitor*>(&line) : &stopOnly);
   const SimResult r = sim.run();

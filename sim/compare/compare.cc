@@ -220,7 +220,7 @@ std::vector<ConfigRun> runGrid(const std::vector<GridConfig>& configs, unsigned 
     else ++whole;
   }
   if (stoppedBy)
-    throw RunInterrupted(stoppedBy, "stopped by " + signalName(stoppedBy) + " with " + std::to_string(whole) + " of " +
+    throw RunInterrupted(stoppedBy, "with " + std::to_string(whole) + " of " +
                                         std::to_string(n) + " configurations run; nothing written");
   std::vector<ConfigRun> runs;
   runs.reserve(n);

@@ -52,6 +52,13 @@ std::string signalName(int sig) {
   return "signal " + std::to_string(sig);
 }
 
+RunInterrupted::RunInterrupted(int sig, const std::string& when)
+    : std::runtime_error("stopped by " + signalName(sig) + " " + when), sig_(sig) {}
+
+void throwIfStopRequested() {
+  if (const int sig = stopSignal()) throw RunInterrupted(sig, "before running; nothing written");
+}
+
 std::string progressText(double simulatedS, double plannedS, double wallS) {
   char buf[160];
   std::string text;

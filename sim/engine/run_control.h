@@ -49,16 +49,19 @@ void requestStop(int sig);
 // "SIGINT", "SIGTERM", or "signal N".
 std::string signalName(int sig);
 
-// Thrown by the commands whose runs cannot end with partial outputs (compare, validate) when the
-// user stops them; the command exits 128 + signal, writing nothing.
+// Thrown when the user stops what cannot end with partial outputs (compare, validate, any command
+// before it runs); the command exits 128 + signal, writing nothing. what(): "stopped by SIGTERM "
+// followed by `when` ("before running; nothing written").
 class RunInterrupted : public std::runtime_error {
  public:
-  RunInterrupted(int sig, const std::string& what) : std::runtime_error(what), sig_(sig) {}
+  RunInterrupted(int sig, const std::string& when);
   int signal() const { return sig_; }
 
  private:
   int sig_;
 };
+// Throws RunInterrupted if a stop was asked before the run began.
+void throwIfStopRequested();
 
 // "simulated 12.3 s of 60.0 s (20 %), 41x real time, 1.2 s left": plannedS 0 (unknown) leaves out
 // the share and the time left.

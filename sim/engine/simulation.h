@@ -56,6 +56,8 @@ class Simulation {
   explicit Simulation(const Scenario& s);
   SimResult run();
   Runtime& runtime() { return rt_; }
+  // The steps' durations (engine/budget.h estimateRun), as SimResult::plannedSeconds will say.
+  double plannedSeconds() const { return result_.plannedSeconds; }
   // Watched by `m` from now on (not owned; nullptr: no monitor).
   void setMonitor(RunMonitor* m) { monitor_ = m; }
 

@@ -340,7 +340,7 @@ int runProcess(const std::vector<std::string>& argv, const std::vector<std::stri
   }
   if (!stoppedBy) stoppedBy = stopSignal();  // Ctrl-C reaches the child too, and it may end first
   if (stoppedBy)
-    throw RunInterrupted(stoppedBy, "stopped by " + signalName(stoppedBy) + " while " + fs::path(argv[0]).filename().string() +
+    throw RunInterrupted(stoppedBy, "while " + fs::path(argv[0]).filename().string() +
                                         " ran (stopped too); nothing written");
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);

@@ -41,7 +41,7 @@ SimResult simulate(const Scenario& s, RunMonitor* monitor) {
   sim.setMonitor(monitor);
   SimResult r = sim.run();
   if (r.interruptedBy)
-    throw RunInterrupted(r.interruptedBy, "stopped by " + signalName(r.interruptedBy) + " while gomemsim simulated; nothing written");
+    throw RunInterrupted(r.interruptedBy, "while gomemsim simulated; nothing written");
   return r;
 }
 
