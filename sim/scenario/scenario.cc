@@ -509,6 +509,7 @@ std::string kindOf(const YAML::Node& n) {
 }
 
 class Reader;
+struct StepKind;
 
 // A step's kind, where the kind is written, and its value (the step itself for a bare step).
 struct StepParts {
@@ -540,6 +541,8 @@ class Reader {
   explicit Reader(std::string file) : file_(std::move(file)) {}
 
   Scenario scenario(const YAML::Node& doc);
+  // Every step kind the reader accepts, with its example and how it is read.
+  static const std::vector<StepKind>& stepKinds();
 
   [[noreturn]] void failAt(const YAML::Node& at, const std::string& msg) const {
     YAML::Mark m = at.Mark();
@@ -879,7 +882,7 @@ StepParts Reader::stepParts(const Value& v) const {
   return StepParts{name, key, Value{val, val.IsNull() ? key : val, v.what + "." + name}};
 }
 
-Step Reader::step(const Value& v) {
+const std::vector<StepKind>& Reader::stepKinds() {
   static const std::vector<StepKind> kKinds = {
       {"run", "run: {for: 60s, alloc: [{rate: 100MB/s, size: 1KiB, lifetime: 1s}]}", &Reader::run},
       {"live_set", "live_set: {name: cache, grow_to: 200MB, size: 1KiB}", &Reader::liveSet},
@@ -894,6 +897,11 @@ Step Reader::step(const Value& v) {
       {"goroutines", "goroutines: {count: 1000, stack: 8KiB}", &Reader::goroutines},
       {"other_process", "other_process: {name: batch-job, rss: 20GiB} (rss 0 = it exits)", &Reader::otherProcess},
   };
+  return kKinds;
+}
+
+Step Reader::step(const Value& v) {
+  const std::vector<StepKind>& kKinds = stepKinds();
   auto [name, nameAt, body] = stepParts(v);
   const std::string& stepName = name;  // (a lambda may not capture a structured binding in clang 14)
   auto kind =
@@ -1244,6 +1252,18 @@ void applyEnv(Scenario& s, const std::string& env) {
     }
     last = name;
   }
+}
+
+std::vector<KnobName> scenarioKnobs() {
+  std::vector<KnobName> out;
+  for (const Knob& k : knobs()) out.push_back(KnobName{std::string(k.path), std::string(k.alias)});
+  return out;
+}
+
+std::vector<std::string> scenarioStepKinds() {
+  std::vector<std::string> out;
+  for (const StepKind& k : Reader::stepKinds()) out.emplace_back(k.name);
+  return out;
 }
 
 std::vector<std::string> knobsRealGoCannotSet(const Scenario& s) {

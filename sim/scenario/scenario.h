@@ -221,6 +221,16 @@ void applyEnv(Scenario& s, const std::string& env);
 // the policy is best set first. Throws ScenarioError with file "--set".
 void applySet(Scenario& s, const std::string& assignment);
 
+// What the reader accepts, for its documentation and the checks that keep README.md's scenario
+// cheat-sheet complete: every knob of the table (dotted path, and the short alias --set also
+// takes, empty if none) and every step kind, in the reader's order.
+struct KnobName {
+  std::string path;
+  std::string alias;
+};
+std::vector<KnobName> scenarioKnobs();
+std::vector<std::string> scenarioStepKinds();
+
 // Whether `gomemsim validate` can have the real runtime do what a knob says: Set (the driver
 // sets it: the toolchain, GOGC, GOMEMLIMIT, GOMAXPROCS, GODEBUG, sampling), DriverChecks (the
 // driver accepts only what the real runtime does, such as the release's own scavenger and
