@@ -150,7 +150,7 @@ TEST(CompareGrid, BadKeysAndValuesNameTheVaryAndTheValue) {
 SimResult trace(const std::vector<std::tuple<double, std::string, int64_t>>& rows) {
   SimResult r;
   for (const auto& [t, step, rss] : rows) {
-    TraceRow row{step, {}};
+    TraceRow row{step, {}, step, -1};
     row.mem.timeS = t;
     row.mem.rss = Bytes(rss);
     r.rows.push_back(row);
@@ -235,9 +235,9 @@ TEST(CompareSettle, TableAndCsvShowTheThreeKinds) {
   const std::vector<CompareRow> rows = {compareRow("a", settled), compareRow("b", never), compareRow("c", none)};
   const auto csv = lines(compareCsv(rows));
   ASSERT_EQ(csv.size(), 4u);
-  EXPECT_EQ(csv[1], "a,1000,0.0000,100,settled,1.0000,0.0000,0,0,0,0,0,0,0,0");
-  EXPECT_EQ(csv[2], "b,1000,0.0000,100,never,,0.0000,0,0,0,0,0,0,0,0");
-  EXPECT_EQ(csv[3], "c,1000,0.0000,100,no_drop,,,0,0,0,0,0,0,0,0");
+  EXPECT_EQ(csv[1], "a,1000,0.0000,100,settled,1.0000,0.0000,0,0,0,0,0,0,0,0,0");
+  EXPECT_EQ(csv[2], "b,1000,0.0000,100,never,,0.0000,0,0,0,0,0,0,0,0,0");
+  EXPECT_EQ(csv[3], "c,1000,0.0000,100,no_drop,,,0,0,0,0,0,0,0,0,0");
   Scenario s;
   s.name = "hand";
   const auto table = lines(compareTable(s, rows));
