@@ -93,8 +93,9 @@ std::string limiterIdleWords(const MemSnapshot& m) {
   if (m.gcLimiterEnabledS <= 0 || m.gcLimiterEnabledIdleS <= 0) return "";
   char buf[320];
   std::snprintf(buf, sizeof buf,
-                "%.1f s of that with the program idle, counted as on as the model counts it: idle time neither fills "
-                "nor drains the bucket, so the limiter stays on, limiting nothing, until the program runs again",
+                "%.1f s of that with the program idle: the model counts idle time as the runtime does, neither "
+                "filling nor draining the bucket, so the limiter stays on, limiting nothing, until the program runs "
+                "again",
                 m.gcLimiterEnabledIdleS);
   return buf;
 }

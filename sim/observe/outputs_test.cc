@@ -178,7 +178,7 @@ TEST(PrintedSummary, EveryFigureIsTheOneSummaryJsonGives) {
   const std::regex gcs(
       R"(  simulated ([\d.]+) s, (\d+) GCs \((\d+) periodic, (\d+) by runtime\.GC\(\)\), GC CPU ([\d.]+) %)");
   const std::regex limiter(R"(  GC CPU limiter on for ([\d.]+) s of simulated time \(the time its bucket .*\), last on during GC (\d+) .*)");
-  const std::regex limiterIdle(R"(    ([\d.]+) s of that with the program idle, counted as on as the model counts it: .*)");
+  const std::regex limiterIdle(R"(    ([\d.]+) s of that with the program idle: the model counts idle time as the runtime does, .*)");
   const std::regex reclaimed(R"(  kernel reclaimed ([\d.]+) MiB of LazyFree \(MADV_FREE\) pages)");
   const std::regex peak(R"(  peak RES ([\d.]+) MiB at ([\d.]+) s \(append:s\); peak pprof heap ([\d.]+) MiB)");
   const std::regex atPeak(R"(  RES at peak, by what holds it:)");
