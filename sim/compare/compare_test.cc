@@ -176,6 +176,33 @@ TEST(CompareSettle, FromTheLastDropUntilRssStaysWithinTenPercentOfFinal) {
   EXPECT_DOUBLE_EQ(t.seconds, 3);
 }
 
+// A named drop is found by its kind, shown by its name; two drop_all steps in a row are two
+// steps (by index), and the settle time runs from the later one.
+TEST(CompareSettle, NamedStepsCountByKindAndStepsSplitByIndex) {
+  SimResult r = trace({{0, "start", 10},
+                       {1, "live_set:cache", 1000},
+                       {2, "let go", 1000},
+                       {3, "idle", 500},
+                       {4, "idle", 100},
+                       {5, "idle", 100}});
+  r.rows[2].kind = "drop:cache";
+  r.rows[1].stepIndex = 0;
+  r.rows[2].stepIndex = 1;
+  r.rows[3].stepIndex = r.rows[4].stepIndex = r.rows[5].stepIndex = 2;
+  SettleTime t = settleAfterDrop(r);
+  ASSERT_EQ(t.kind, SettleTime::Kind::Settled);
+  EXPECT_EQ(t.fromStep, "let go");
+  EXPECT_DOUBLE_EQ(t.fromTimeS, 2);
+  EXPECT_DOUBLE_EQ(t.seconds, 2);
+  SimResult two =
+      trace({{0, "start", 10}, {1, "drop_all", 1000}, {2, "drop_all", 1000}, {3, "idle", 100}, {4, "idle", 100}});
+  two.rows[1].stepIndex = 0;
+  two.rows[2].stepIndex = 1;
+  two.rows[3].stepIndex = two.rows[4].stepIndex = 2;
+  t = settleAfterDrop(two);
+  EXPECT_DOUBLE_EQ(t.fromTimeS, 2) << "the second drop_all step starts at its own row";
+}
+
 TEST(CompareSettle, AlreadyWithinTheBandAtTheDropIsZero) {
   const SimResult r = trace({{0, "start", 10}, {1, "drop_all", 95}, {2, "idle", 100}, {3, "idle", 100}});
   const SettleTime t = settleAfterDrop(r);
