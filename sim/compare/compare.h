@@ -5,7 +5,8 @@
 // runs the configurations on worker threads (each its own Simulation on its own Scenario copy)
 // and collects the results in grid order, so every output is byte-identical whatever the
 // thread timing; reduces each run to one table row (peak RES, RES at end, how long RES took to
-// settle after the last drop, GC count, bytes released, pprof heap) and renders the text
+// settle after the last drop, GC count with the periodic and runtime.GC ones, bytes released,
+// pprof heap) and renders the text
 // table, compare.csv, the combined trace.csv (a leading `config` column), the combined
 // gctrace.log and report.html (observe/report.h's compareReportHtml).
 // Does not: model anything (engine/ and runtime/ do), parse command-line flags (cli/), or
