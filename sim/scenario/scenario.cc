@@ -917,7 +917,8 @@ std::string Reader::readStepName(const Value& v, const Step& s) {
   const bool kindWord = (", " + std::string(kStepNames) + ",").find(", " + kind + ",") != std::string::npos;
   const bool rowLabel = std::find(kRowLabels.begin(), kRowLabels.end(), name) != kRowLabels.end();
   if ((kindWord || rowLabel) && name != s.label)
-    fail(v, inQuotes(name) + " is how trace.csv labels another kind of row; choose a name that is not a step kind");
+    fail(v, inQuotes(name) + " is a label trace.csv gives other steps or rows (compare and validate tell steps' kinds "
+                             "by it); choose a name that is not a step kind");
   auto [it, added] = named_.emplace(name, s);
   if (!added && it->second.label != s.label)
     fail(v, "step name " + inQuotes(name) + " already names the " + it->second.label + " step at line " +

@@ -97,7 +97,7 @@ std::vector<double> alignRealTimes(const Trace& sim, const Trace& real, AlignMod
 
 // One release of RSS. See releaseEvents for the definitions.
 struct ReleaseEvent {
-  std::string label;     // the step, or "fall"
+  std::string label;     // the step's kind (its label, e.g. drop:cache, whatever its name), or "fall"
   int ordinal = 1;       // 1-based among events with the same label
   double time = 0;       // t_e
   double quietEnd = 0;   // t_q
