@@ -720,5 +720,76 @@ TEST(Cli, SizeclassAnswersLikeTheGoTable) {
   EXPECT_EQ(sh(bin + " sizeclass banana").status, 2);
 }
 
+// --env is repeatable in run and compare: two flags give what one flag with both assignments
+// gives, and differ from either alone.
+TEST(Cli, EnvTwiceAppliesBoth) {
+  const std::string dir = cli_testing::freshTempDir("env-twice");
+  const std::string bin = GOMEMSIM_BINARY;
+  const std::string sc = dir + "/small.yaml";
+  std::ofstream(sc) << "about: a small steady load\nruntime: {go: \"1.22\"}\nsample_every: 1s\nsteps:\n"
+                       "  - run: {for: 20s, alloc: [{rate: 20MB/s, size: 1KiB, lifetime: 2s}]}\n";
+  const std::string a = "GOGC=50", b = "GOMAXPROCS=3";
+  auto run = [&](const std::string& env, const std::string& out) {
+    const CmdResult r = sh(bin + " run " + sc + " -q " + env + " --out " + dir + "/" + out);
+    EXPECT_EQ(r.status, 0) << r.out;
+    return readFile(dir + "/" + out + "/summary.json") + readFile(dir + "/" + out + "/gctrace.log");
+  };
+  const std::string twice = run("--env " + a + " --env " + b, "twice");
+  EXPECT_NE(twice.find("\"gogc\": 50,"), std::string::npos) << twice;
+  EXPECT_NE(twice.find("\"gomaxprocs\": 3,"), std::string::npos) << twice;
+  EXPECT_EQ(twice, run("--env " + a + "," + b, "once"));
+  EXPECT_NE(twice, run("--env " + a, "a"));
+  EXPECT_NE(twice, run("--env " + b, "b"));
+  auto compare = [&](const std::string& env, const std::string& out) {
+    const CmdResult r = sh(bin + " compare " + sc + " -q --vary seed=1,2 " + env + " --out " + dir + "/" + out);
+    EXPECT_EQ(r.status, 0) << r.out;
+    return readFile(dir + "/" + out + "/compare.csv") + readFile(dir + "/" + out + "/gctrace.log");
+  };
+  const std::string cmpTwice = compare("--env " + a + " -e " + b, "c-twice");
+  EXPECT_FALSE(cmpTwice.empty());
+  EXPECT_EQ(cmpTwice, compare("--env " + a + "," + b, "c-once"));
+  EXPECT_NE(cmpTwice, compare("--env " + a, "c-a"));
+  EXPECT_NE(cmpTwice, compare("--env " + b, "c-b"));
+  std::filesystem::remove_all(dir);
+}
+
+// The whitespace-separated words of text, in order.
+std::vector<std::string> wordsOf(const std::string& text) {
+  std::istringstream in(text);
+  std::vector<std::string> out;
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
+}
+
+// Help never breaks a word: at 80 columns (and at a narrow 50) every command's help has the
+// same words, in the same order, as laid out 1000 columns wide, one line per option; and each
+// line fits, unless it is one word longer than the room left.
+TEST(Cli, HelpWrapsBetweenWordsForEveryCommand) {
+  const std::string bin = GOMEMSIM_BINARY;
+  for (const char* cmd : {"run", "compare", "validate", "sizeclass", ""}) {
+    SCOPED_TRACE(cmd);
+    const std::string help = std::string(" ") + cmd + " --help";
+    const CmdResult wide = sh("COLUMNS=1000 " + bin + help);
+    ASSERT_EQ(wide.status, 0) << wide.out;
+    for (const int width : {80, 50}) {
+      const CmdResult narrow = sh("COLUMNS=" + std::to_string(width) + " " + bin + help);
+      ASSERT_EQ(narrow.status, 0) << narrow.out;
+      EXPECT_EQ(wordsOf(narrow.out), wordsOf(wide.out)) << narrow.out;
+      std::istringstream lines(narrow.out);
+      for (std::string line; std::getline(lines, line);) {
+        if (std::string(cmd).empty() && width != 80) continue;  // the command list is laid out by hand for 80
+        EXPECT_TRUE(line.size() <= static_cast<size_t>(width) || wordsOf(line).size() == 1) << line;
+      }
+    }
+    if (std::string(cmd) == "run") {
+      // --env's description is longer than 80 columns: wrapped at 80, one line wide.
+      EXPECT_NE(wide.out.find("Go environment, e.g. GOGC=off,GOMEMLIMIT=1GiB,GOMAXPROCS=4,GODEBUG=madvdontneed=0 (repeatable)"),
+                std::string::npos)
+          << wide.out;
+      EXPECT_NE(sh("env -u COLUMNS " + bin + help).out.find("GOGC=off,GOMEMLIMIT=1GiB,GOMAXPROCS=4,GODEBUG=madvdontneed=0\n"), std::string::npos);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace gomemsim

@@ -1,5 +1,8 @@
-// Argument handling shared by the commands that take a SCENARIO file (run, compare, validate).
+// Argument handling shared by the commands that take a SCENARIO file (run, compare, validate),
+// and the help text of every command.
+#include <cstdlib>
 #include <iostream>
+#include <sstream>
 
 #include "cli/commands.h"
 
@@ -16,14 +19,75 @@ std::optional<int> parseScenarioCommand(const std::string& command, const po::op
   po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
   po::notify(vm);
   if (vm.count("help")) {
-    std::cout << opts;
+    std::cout << helpText(opts);
     return 0;
   }
   if (!vm.count("scenario")) {
-    std::cerr << "gomemsim " << command << ": missing SCENARIO file\n" << opts;
+    std::cerr << "gomemsim " << command << ": missing SCENARIO file\n" << helpText(opts);
     return kExitBadInput;
   }
   return std::nullopt;
+}
+
+namespace {
+// Boost lays options out at this width: wide enough that it never wraps a description itself.
+constexpr unsigned kHelpLayoutColumns = 4096;
+
+// The words of `text` (split at blanks), wrapped into lines of at most `room` characters.
+std::vector<std::string> wrapWords(const std::string& text, size_t room) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  std::string word, line;
+  while (in >> word) {
+    if (!line.empty() && line.size() + 1 + word.size() > room) {
+      lines.push_back(line);
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + word;
+  }
+  if (!line.empty() || lines.empty()) lines.push_back(line);
+  return lines;
+}
+}  // namespace
+
+po::options_description helpOptions(const std::string& caption) {
+  return po::options_description(caption, kHelpLayoutColumns, kHelpLayoutColumns / 2);
+}
+
+size_t helpWidth() {
+  if (const char* c = std::getenv("COLUMNS")) {
+    char* end = nullptr;
+    const long n = std::strtol(c, &end, 10);
+    if (end != c && *end == '\0' && n >= 40 && n <= 1000) return static_cast<size_t>(n);
+  }
+  return 80;
+}
+
+std::string wrapHelpLines(const std::string& rendered, size_t column, size_t width) {
+  std::istringstream in(rendered);
+  std::string out, line;
+  while (std::getline(in, line)) {
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    if (line.size() <= width) {
+      out += line + "\n";
+      continue;
+    }
+    const size_t lead = line.find_first_not_of(' ');
+    const bool description = lead > 0 && column < line.size() && column > lead && line[column - 1] == ' ';
+    const size_t indent = description ? column : lead;
+    // Continuations go under the description, or 8 columns in when that leaves too little room.
+    const size_t cont = indent + 20 > width ? std::min<size_t>(indent, 8) : indent;
+    const std::vector<std::string> parts = wrapWords(line.substr(indent), width - cont);
+    out += line.substr(0, indent) + parts[0] + "\n";
+    for (size_t i = 1; i < parts.size(); ++i) out += std::string(cont, ' ') + parts[i] + "\n";
+  }
+  return out;
+}
+
+std::string helpText(const po::options_description& opts, size_t width) {
+  std::ostringstream rendered;
+  rendered << opts;
+  return wrapHelpLines(rendered.str(), opts.get_option_column_width(), width);
 }
 
 void addBudgetOptions(po::options_description& opts, BudgetFlags& f) {
@@ -68,10 +132,10 @@ int64_t maxScenarioBytes(const BudgetFlags& f) {
   return static_cast<int64_t>(flagBytes("max-scenario-size", f.maxScenarioSize));
 }
 
-Scenario loadWithOverrides(const po::variables_map& vm, const std::string& env, const std::vector<std::string>& sets,
+Scenario loadWithOverrides(const po::variables_map& vm, const std::vector<std::string>& envs, const std::vector<std::string>& sets,
                            int64_t maxScenarioBytes) {
   Scenario s = loadScenario(vm["scenario"].as<std::string>(), maxScenarioBytes);
-  if (!env.empty()) applyEnv(s, env);
+  for (const auto& env : envs) applyEnv(s, env);
   for (const auto& kv : sets) applySet(s, kv);
   if (vm.count("seed")) s.seed = vm["seed"].as<uint64_t>();
   return s;

@@ -19,6 +19,20 @@ namespace po = boost::program_options;
 
 inline constexpr int kExitBadInput = 2;
 
+// Help text. Boost.Program_options wraps descriptions at a fixed width and cuts a word longer
+// than half a line in two ("GOMAXPR" / "OCS=4"); so options are described with
+// helpOptions(caption), which Boost lays out one line per option, and printed with helpText,
+// which wraps each description between words at helpWidth() columns, continuing under the
+// description column. A word longer than the room left is put on a line of its own, whole.
+po::options_description helpOptions(const std::string& caption);
+// $COLUMNS when it is a number from 40 to 1000, else 80.
+size_t helpWidth();
+std::string helpText(const po::options_description& opts, size_t width = helpWidth());
+// The wrapping itself: every line of `rendered` longer than width is broken between words;
+// a line starting with blanks whose text begins at `column` (an option's description) continues
+// at that column, any other at its own indentation.
+std::string wrapHelpLines(const std::string& rendered, size_t column, size_t width);
+
 // Parses `gomemsim COMMAND SCENARIO [options]`: `opts` plus the positional SCENARIO, into vm.
 // Returns the exit status when the command ends here (--help printed: 0; no SCENARIO: 2), or
 // nullopt when it goes on.
@@ -34,8 +48,9 @@ void addBudgetOptions(po::options_description& opts, BudgetFlags& f);
 // value throws po::error (exit 2).
 RunLimits runLimits(const BudgetFlags& f, int jobs);
 int64_t maxScenarioBytes(const BudgetFlags& f);
-// Loads SCENARIO (at most maxScenarioBytes) and applies --env, then every --set in order, then --seed.
-Scenario loadWithOverrides(const po::variables_map& vm, const std::string& env, const std::vector<std::string>& sets,
+// Loads SCENARIO (at most maxScenarioBytes) and applies every --env, then every --set, each in
+// order (a later one wins), then --seed.
+Scenario loadWithOverrides(const po::variables_map& vm, const std::vector<std::string>& envs, const std::vector<std::string>& sets,
                            int64_t maxScenarioBytes = kMaxScenarioFileBytes);
 
 // gomemsim compare SCENARIO --vary KEY=V1,V2,... [--vary ...] (compare/compare.h)

@@ -28,10 +28,10 @@ unsigned cpuCount() { return std::max(1u, std::thread::hardware_concurrency()); 
 }  // namespace
 
 int cmdCompare(const std::vector<std::string>& args) {
-  po::options_description opts("gomemsim compare SCENARIO --vary KEY=V1,V2,... [--vary ...] [options]");
+  po::options_description opts = helpOptions("gomemsim compare SCENARIO --vary KEY=V1,V2,... [--vary ...] [options]");
   std::string out = "out/compare";
   std::vector<std::string> varies, sets;
-  std::string env;
+  std::vector<std::string> env;
   unsigned jobs = cpuCount();
   opts.add_options()("help,h", "show this help")
       ("vary", po::value<std::vector<std::string>>(&varies)->composing(),
@@ -39,7 +39,8 @@ int cmdCompare(const std::vector<std::string>& args) {
        "(gogc, scavenger, madvise, go, gomaxprocs, memory_limit, runtime.gogc, seed, ...) or a Go "
        "environment name (GOGC, GOMEMLIMIT, GOMAXPROCS, GODEBUG), e.g. gogc=50,100,200")
       ("out,o", po::value<std::string>(&out), "output directory (default: out/compare)")
-      ("env,e", po::value<std::string>(&env), "Go environment for every configuration, e.g. GOGC=off,GOMEMLIMIT=1GiB")
+      ("env,e", po::value<std::vector<std::string>>(&env)->composing(),
+       "Go environment for every configuration, e.g. GOGC=off,GOMEMLIMIT=1GiB (repeatable)")
       ("set,s", po::value<std::vector<std::string>>(&sets)->composing(), "override a scenario field for every configuration (repeatable)")
       ("seed", po::value<uint64_t>(), "random seed (overrides the scenario's)")
       ("jobs,j", po::value<unsigned>(&jobs),

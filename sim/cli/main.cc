@@ -32,23 +32,27 @@ namespace {
 void usage(std::ostream& o) {
   o << "usage: gomemsim <command> [options]\n\n"
        "commands:\n"
-       "  run SCENARIO      simulate a scenario file; prints a summary, writes trace.csv,\n"
-       "                    gctrace.log, summary.json and report.html to --out\n"
-       "  compare SCENARIO  run every --vary KEY=V1,V2,... combination; prints one table side by side\n"
-       "  sizeclass SIZE    size class, span size, objects per span and waste for an object size\n"
-       "  validate SCENARIO run the scenario on gomemsim and on the real Go runtime; prints\n"
-       "                    simulated vs real per metric with the relative error\n\n"
+       "  run SCENARIO      simulate a scenario file; prints a summary, writes\n"
+       "                    trace.csv, gctrace.log, summary.json and report.html\n"
+       "                    to --out\n"
+       "  compare SCENARIO  run every --vary KEY=V1,V2,... combination; prints one table\n"
+       "                    side by side\n"
+       "  sizeclass SIZE    size class, span size, objects per span and waste for an\n"
+       "                    object size\n"
+       "  validate SCENARIO run the scenario on gomemsim and on the real Go runtime;\n"
+       "                    prints simulated vs real per metric with the relative error\n\n"
        "`gomemsim <command> --help` describes a command's options.\n";
 }
 
 int cmdRun(const std::vector<std::string>& args) {
-  po::options_description opts("gomemsim run SCENARIO [options]");
+  po::options_description opts = helpOptions("gomemsim run SCENARIO [options]");
   std::string out = "out";
   std::vector<std::string> sets;
-  std::string env;
+  std::vector<std::string> env;
   opts.add_options()("help,h", "show this help")
       ("out,o", po::value<std::string>(&out), "output directory (default: out)")
-      ("env,e", po::value<std::string>(&env), "Go environment, e.g. GOGC=off,GOMEMLIMIT=1GiB,GOMAXPROCS=4,GODEBUG=madvdontneed=0")
+      ("env,e", po::value<std::vector<std::string>>(&env)->composing(),
+       "Go environment, e.g. GOGC=off,GOMEMLIMIT=1GiB,GOMAXPROCS=4,GODEBUG=madvdontneed=0 (repeatable)")
       ("set,s", po::value<std::vector<std::string>>(&sets)->composing(), "override a scenario field, e.g. runtime.gogc=50 (repeatable)")
       ("seed", po::value<uint64_t>(), "random seed (overrides the scenario's)")
       ("quiet,q", "do not print the summary");
@@ -86,7 +90,7 @@ int cmdRun(const std::vector<std::string>& args) {
 }
 
 int cmdSizeclass(const std::vector<std::string>& args) {
-  po::options_description opts("gomemsim sizeclass SIZE [options]");
+  po::options_description opts = helpOptions("gomemsim sizeclass SIZE [options]");
   std::string go(kNewestGo), goexperiment;
   opts.add_options()("help,h", "show this help")
       ("go", po::value<std::string>(&go), "Go version, 1.11 to 1.27 (default: the newest modelled)")
@@ -102,7 +106,7 @@ int cmdSizeclass(const std::vector<std::string>& args) {
   po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
   po::notify(vm);
   if (vm.count("help")) {
-    std::cout << opts;
+    std::cout << helpText(opts);
     return 0;
   }
   if (!vm.count("size")) {
@@ -164,7 +168,7 @@ int cmdSizeclass(const std::vector<std::string>& args) {
 }
 
 int cmdValidate(const std::vector<std::string>& args) {
-  po::options_description opts("gomemsim validate SCENARIO [options]");
+  po::options_description opts = helpOptions("gomemsim validate SCENARIO [options]");
   ValidateOptions o;
   std::string align = "steps";
   opts.add_options()("help,h", "show this help")
@@ -173,7 +177,8 @@ int cmdValidate(const std::vector<std::string>& args) {
        "release; see --toolchains)")
       ("toolchains", "list the Go toolchains installed here (version and go command), then exit")
       ("out,o", po::value<std::string>(&o.out), "output directory (default: out): sim/, real/, validate.csv, overlay.csv")
-      ("env,e", po::value<std::string>(&o.env), "Go environment, e.g. GOGC=off,GOMEMLIMIT=1GiB,GOMAXPROCS=4")
+      ("env,e", po::value<std::vector<std::string>>(&o.env)->composing(),
+       "Go environment, e.g. GOGC=off,GOMEMLIMIT=1GiB,GOMAXPROCS=4 (repeatable)")
       ("set,s", po::value<std::vector<std::string>>(&o.sets)->composing(), "override a scenario field (repeatable)")
       ("seed", po::value<uint64_t>(), "random seed (overrides the scenario's)")
       ("tolerance,t", po::value<std::string>(&o.tolerances),

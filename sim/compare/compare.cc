@@ -71,11 +71,14 @@ GridConfig buildConfig(const Scenario& base, const std::vector<VaryAxis>& axes, 
   return c;
 }
 
-// Index of the last row whose step satisfies pred.
+// A row's step kind (its label, whatever name the step has; rows built without one: the step).
+const std::string& kindOfRow(const TraceRow& row) { return row.kind.empty() ? row.step : row.kind; }
+
+// Index of the last row whose step kind satisfies pred.
 template <typename Pred>
 std::optional<size_t> lastRowWhere(const std::vector<TraceRow>& rows, Pred pred) {
   for (size_t i = rows.size(); i-- > 0;)
-    if (pred(rows[i].step)) return i;
+    if (pred(kindOfRow(rows[i]))) return i;
   return std::nullopt;
 }
 
@@ -85,7 +88,7 @@ std::optional<size_t> settleFromRow(const std::vector<TraceRow>& rows) {
   if (!last) last = lastRowWhere(rows, [](const std::string& step) { return step == "free_os_memory"; });
   if (!last) return std::nullopt;
   size_t from = *last;
-  while (from > 0 && rows[from - 1].step == rows[*last].step) --from;
+  while (from > 0 && rows[from - 1].stepIndex == rows[*last].stepIndex && rows[from - 1].step == rows[*last].step) --from;
   return from;
 }
 
@@ -256,6 +259,7 @@ CompareRow compareRow(const std::string& label, const SimResult& r) {
   row.settle = settleAfterDrop(r);
   row.numGc = sum.end.numGc;
   row.numForcedGc = sum.end.numForcedGc;
+  row.numPeriodicGc = sum.end.numPeriodicGc;
   row.releasedBackground = sum.end.releasedBackground;
   row.releasedEager = sum.end.releasedEager;
   row.releasedForced = sum.end.releasedForced;
@@ -269,12 +273,12 @@ std::string compareTable(const Scenario& s, const std::vector<CompareRow>& rows)
   std::ostringstream o;
   o << "gomemsim compare: " << s.name << " (" << rows.size() << " configuration" << (rows.size() == 1 ? "" : "s") << ")\n";
   if (!s.about.empty()) o << "about: " << s.about << "\n";
-  std::vector<std::vector<std::string>> cells = {{"config", "peak RES", "RES at end", "settle", "GCs (forced)",
+  std::vector<std::vector<std::string>> cells = {{"config", "peak RES", "RES at end", "settle", "GCs (periodic, runtime.GC)",
                                                   "released", "background", "eager", "forced",
                                                   "pprof at peak RES", "peak pprof"}};
   for (const CompareRow& r : rows) {
     cells.push_back({r.label, bytesText(r.peakRss), bytesText(r.endRss), settleText(r.settle),
-                     std::to_string(r.numGc) + " (" + std::to_string(r.numForcedGc) + ")",
+                     std::to_string(r.numGc) + " (" + std::to_string(r.numPeriodicGc) + ", " + std::to_string(r.numForcedGc) + ")",
                      bytesText(r.releasedTotal), bytesText(r.releasedBackground), bytesText(r.releasedEager),
                      bytesText(r.releasedForced), bytesText(r.pprofAtPeakRss), bytesText(r.peakPprof)});
   }
@@ -288,7 +292,7 @@ std::string compareTable(const Scenario& s, const std::vector<CompareRow>& rows)
 std::string compareCsv(const std::vector<CompareRow>& rows) {
   std::ostringstream o;
   o << "config,peak_rss,peak_rss_time_s,final_rss,settle,settle_s,settle_from_s,num_gc,num_forced_gc,"
-       "released_total,released_background,released_eager,released_forced,pprof_inuse_at_peak_rss,"
+       "num_periodic_gc,released_total,released_background,released_eager,released_forced,pprof_inuse_at_peak_rss,"
        "peak_pprof_inuse\n";
   for (const CompareRow& r : rows) {
     const SettleTime& t = r.settle;
@@ -297,7 +301,7 @@ std::string compareCsv(const std::vector<CompareRow>& rows) {
     o << csvField(r.label) << ',' << r.peakRss.v << ',' << fixed4(r.peakRssTimeS) << ',' << r.endRss.v << ','
       << kind << ',' << (t.kind == SettleTime::Kind::Settled ? fixed4(t.seconds) : "") << ','
       << (t.kind == SettleTime::Kind::NoDrop ? "" : fixed4(t.fromTimeS)) << ',' << r.numGc << ','
-      << r.numForcedGc << ',' << r.releasedTotal.v << ',' << r.releasedBackground.v << ','
+      << r.numForcedGc << ',' << r.numPeriodicGc << ',' << r.releasedTotal.v << ',' << r.releasedBackground.v << ','
       << r.releasedEager.v << ',' << r.releasedForced.v << ',' << r.pprofAtPeakRss.v << ','
       << r.peakPprof.v << '\n';
   }

@@ -5,7 +5,8 @@
 // runs the configurations on worker threads (each its own Simulation on its own Scenario copy)
 // and collects the results in grid order, so every output is byte-identical whatever the
 // thread timing; reduces each run to one table row (peak RES, RES at end, how long RES took to
-// settle after the last drop, GC count, bytes released, pprof heap) and renders the text
+// settle after the last drop, GC count with the periodic and runtime.GC ones, bytes released,
+// pprof heap) and renders the text
 // table, compare.csv, the combined trace.csv (a leading `config` column), the combined
 // gctrace.log and report.html (observe/report.h's compareReportHtml).
 // Does not: model anything (engine/ and runtime/ do), parse command-line flags (cli/), or
@@ -71,12 +72,12 @@ std::vector<ConfigRun> runGrid(const std::vector<GridConfig>& configs, unsigned 
 
 // How long RES took to settle after the last drop.
 //
-// The reference step is the last step whose trace label starts with "drop" ("drop:<set>",
-// "drop_all"), or, when the scenario has none, the last "free_os_memory". It is located in the
-// trace as the last row carrying such a label; the step started at the first row of the run of
-// consecutive rows with that same label (the sample at or right after the step's start; a drop
-// is instantaneous, so this is the post-step sample taken at the drop's own instant; several
-// identical labels in a row are indistinguishable and count as one, the earliest). Call that
+// The reference step is the last step whose label (TraceRow::kind, whatever name: the step has)
+// starts with "drop" ("drop:<set>", "drop_all"), or, when the scenario has none, the last
+// "free_os_memory". It is located in the trace as the last row carrying such a label; the step
+// started at the first row of the run of consecutive rows of that same step (same index and
+// label: the sample at or right after the step's start; a drop is instantaneous, so this is the
+// post-step sample taken at the drop's own instant). Call that
 // row `from`. RES "is within 10 %" at a row when |rss - final| * 10 <= final, with final the
 // rss of the last row. The settling row is the first row j >= from such that every row from j
 // to the end is within 10 %; the settle time is time(j) - time(from).
@@ -98,7 +99,7 @@ struct CompareRow {
   double peakRssTimeS = 0;
   Bytes endRss;              // rss of the last sample
   SettleTime settle;
-  int64_t numGc = 0, numForcedGc = 0;  // at the last sample
+  int64_t numGc = 0, numForcedGc = 0, numPeriodicGc = 0;  // at the last sample
   Bytes releasedBackground, releasedEager, releasedForced;  // the last sample's cumulative counters
   Bytes releasedTotal;       // their sum
   Bytes pprofAtPeakRss;      // pprof_inuse of the peak-rss sample

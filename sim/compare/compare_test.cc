@@ -150,7 +150,7 @@ TEST(CompareGrid, BadKeysAndValuesNameTheVaryAndTheValue) {
 SimResult trace(const std::vector<std::tuple<double, std::string, int64_t>>& rows) {
   SimResult r;
   for (const auto& [t, step, rss] : rows) {
-    TraceRow row{step, {}};
+    TraceRow row{step, {}, step, -1};
     row.mem.timeS = t;
     row.mem.rss = Bytes(rss);
     r.rows.push_back(row);
@@ -174,6 +174,33 @@ TEST(CompareSettle, FromTheLastDropUntilRssStaysWithinTenPercentOfFinal) {
   EXPECT_DOUBLE_EQ(t.fromTimeS, 2);
   EXPECT_EQ(t.fromStep, "drop:cache");
   EXPECT_DOUBLE_EQ(t.seconds, 3);
+}
+
+// A named drop is found by its kind, shown by its name; two drop_all steps in a row are two
+// steps (by index), and the settle time runs from the later one.
+TEST(CompareSettle, NamedStepsCountByKindAndStepsSplitByIndex) {
+  SimResult r = trace({{0, "start", 10},
+                       {1, "live_set:cache", 1000},
+                       {2, "let go", 1000},
+                       {3, "idle", 500},
+                       {4, "idle", 100},
+                       {5, "idle", 100}});
+  r.rows[2].kind = "drop:cache";
+  r.rows[1].stepIndex = 0;
+  r.rows[2].stepIndex = 1;
+  r.rows[3].stepIndex = r.rows[4].stepIndex = r.rows[5].stepIndex = 2;
+  SettleTime t = settleAfterDrop(r);
+  ASSERT_EQ(t.kind, SettleTime::Kind::Settled);
+  EXPECT_EQ(t.fromStep, "let go");
+  EXPECT_DOUBLE_EQ(t.fromTimeS, 2);
+  EXPECT_DOUBLE_EQ(t.seconds, 2);
+  SimResult two =
+      trace({{0, "start", 10}, {1, "drop_all", 1000}, {2, "drop_all", 1000}, {3, "idle", 100}, {4, "idle", 100}});
+  two.rows[1].stepIndex = 0;
+  two.rows[2].stepIndex = 1;
+  two.rows[3].stepIndex = two.rows[4].stepIndex = 2;
+  t = settleAfterDrop(two);
+  EXPECT_DOUBLE_EQ(t.fromTimeS, 2) << "the second drop_all step starts at its own row";
 }
 
 TEST(CompareSettle, AlreadyWithinTheBandAtTheDropIsZero) {
@@ -235,9 +262,9 @@ TEST(CompareSettle, TableAndCsvShowTheThreeKinds) {
   const std::vector<CompareRow> rows = {compareRow("a", settled), compareRow("b", never), compareRow("c", none)};
   const auto csv = lines(compareCsv(rows));
   ASSERT_EQ(csv.size(), 4u);
-  EXPECT_EQ(csv[1], "a,1000,0.0000,100,settled,1.0000,0.0000,0,0,0,0,0,0,0,0");
-  EXPECT_EQ(csv[2], "b,1000,0.0000,100,never,,0.0000,0,0,0,0,0,0,0,0");
-  EXPECT_EQ(csv[3], "c,1000,0.0000,100,no_drop,,,0,0,0,0,0,0,0,0");
+  EXPECT_EQ(csv[1], "a,1000,0.0000,100,settled,1.0000,0.0000,0,0,0,0,0,0,0,0,0");
+  EXPECT_EQ(csv[2], "b,1000,0.0000,100,never,,0.0000,0,0,0,0,0,0,0,0,0");
+  EXPECT_EQ(csv[3], "c,1000,0.0000,100,no_drop,,,0,0,0,0,0,0,0,0,0");
   Scenario s;
   s.name = "hand";
   const auto table = lines(compareTable(s, rows));

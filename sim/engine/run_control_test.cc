@@ -44,7 +44,7 @@ class StopAt : public RunMonitor {
 };
 
 TraceRow at(double seconds) {
-  TraceRow row{"run", {}};
+  TraceRow row{"run", {}, "run", 0};
   row.mem.timeS = seconds;
   return row;
 }

@@ -51,23 +51,28 @@ Simulation::Simulation(const Scenario& s)
 }
 
 SimResult Simulation::run() {
-  currentStep_ = "start";
+  currentStep_ = currentKind_ = "start";
+  currentIndex_ = -1;
   sample();
   nextSample_ = SimTime(0) + sc_.sample_every;
   try {
     for (const Step& step : sc_.steps) {
-      currentStep_ = step.label;
+      currentStep_ = step.shown();
+      currentKind_ = step.label;
+      ++currentIndex_;
       runStep(step);
       if (rt_.now().ns > kMaxSimulatedNs) throw std::runtime_error("scenario longer than the simulator's 52-day limit");
       sample();
     }
   } catch (const ProcessKilled&) {
     // The kernel OOM-killed the program (os/machine.h): the run ends with a last sample.
-    currentStep_ = "oom_kill";
+    currentStep_ = currentKind_ = "oom_kill";
+    currentIndex_ = static_cast<int>(sc_.steps.size());
     sample();
   } catch (const Stopped& stop) {
     // The user stopped the run (run_control.h): it ends, as an OOM kill does, with a last sample.
-    currentStep_ = "interrupted";
+    currentStep_ = currentKind_ = "interrupted";
+    currentIndex_ = static_cast<int>(sc_.steps.size());
     result_.interruptedBy = stop.sig;
     sample();
   }
@@ -79,7 +84,7 @@ SimResult Simulation::run() {
 void Simulation::sample() {
   auto lines = rt_.takeTrace();
   result_.gctrace.insert(result_.gctrace.end(), lines.begin(), lines.end());
-  result_.rows.push_back(TraceRow{currentStep_, rt_.snapshot()});
+  result_.rows.push_back(TraceRow{currentStep_, rt_.snapshot(), currentKind_, currentIndex_});
   if (monitor_) monitor_->sampled(result_.rows.back());
 }
 

@@ -31,8 +31,12 @@
 namespace gomemsim {
 
 struct TraceRow {
-  std::string step;
+  std::string step;  // trace.csv's `step`: the step's name if it has one (Step::shown), else its label
   MemSnapshot mem;
+  std::string kind;  // the step's label ("run", "drop:cache"; "start", "oom_kill", "interrupted"
+                     // for rows of no step): what compare and validate classify rows by
+  int stepIndex = -1;  // the step's index in the scenario; -1 before the first step, the number
+                       // of steps for a last oom_kill or interrupted row: rows split by it
 };
 
 struct SimResult {
@@ -108,7 +112,8 @@ class Simulation {
   Rng rng_;
   GrowsliceRule growslice_;
   SimResult result_;
-  std::string currentStep_;
+  std::string currentStep_, currentKind_;
+  int currentIndex_ = -1;
   SimTime nextSample_{0};
   StreamDraws shifted_;  // shifted()'s
   std::map<std::string, DeathTick> sets_;

@@ -69,6 +69,37 @@ Summary summarize(const SimResult& r) {
   return s;
 }
 
+std::string gcCountWords(const MemSnapshot& m) {
+  return std::to_string(m.numGc) + " GC" + (m.numGc == 1 ? "" : "s") + " (" + std::to_string(m.numPeriodicGc) +
+         " periodic, " + std::to_string(m.numForcedGc) + " by runtime.GC())";
+}
+
+// Runtime::limiterOnNs_ (runtime.cc advanceTo): the simulated time during which
+// GcCpuLimiter::limiting() was true, i.e. from the update whose GC time filled the bucket
+// (GOMAXPROCS x 1 s of GC CPU beyond the program's) to the first update that did not.
+std::string limiterOnWords(const MemSnapshot& m) {
+  if (m.gcLimiterEnabledS <= 0) return "";
+  char buf[320];
+  std::snprintf(buf, sizeof buf,
+                "GC CPU limiter on for %.1f s of simulated time (the time its bucket of GOMAXPROCS x 1 s of CPU was "
+                "full: GC had used more than half of the non-idle CPU; while on, mark assists are skipped, which caps "
+                "GC near 50 %% of the busy CPU), last on during GC %lld (/gc/limiter/last-enabled)",
+                m.gcLimiterEnabledS, static_cast<long long>(m.gcLimiterLastEnabledCycle));
+  return buf;
+}
+
+// Runtime::limiterOnIdleNs_: of that time, the stretches with no goroutine running.
+std::string limiterIdleWords(const MemSnapshot& m) {
+  if (m.gcLimiterEnabledS <= 0 || m.gcLimiterEnabledIdleS <= 0) return "";
+  char buf[320];
+  std::snprintf(buf, sizeof buf,
+                "%.1f s of that with the program idle: the model counts idle time as the runtime does, neither "
+                "filling nor draining the bucket, so the limiter stays on, limiting nothing, until the program runs "
+                "again",
+                m.gcLimiterEnabledIdleS);
+  return buf;
+}
+
 std::string traceCsv(const SimResult& r) {
   std::ostringstream o;
   o << "time_s,step,rss,heap_alloc,heap_inuse,heap_idle,heap_released,heap_sys,heap_goal,stack_inuse,sys,"
@@ -102,7 +133,7 @@ std::string summaryJson(const Scenario& s, const SimResult& r, const Summary& su
     << ",\n  \"seed\": " << s.seed << ",\n  \"partial\": " << (sum.interruptedBy ? "true" : "false") << ",\n  \"scavenger\": \"" << r.scavenger << "\",\n  \"pacer\": \""
     << r.pacer << "\",\n  \"madvise\": \"" << r.madvise << "\",\n  \"simulated_seconds\": " << sum.simulatedSeconds
     << ",\n  \"samples\": " << r.rows.size() << ",\n  \"num_gc\": " << sum.end.numGc
-    << ",\n  \"num_forced_gc\": " << sum.end.numForcedGc << ",\n  \"gc_cpu_fraction\": " << sum.end.gcCpuFraction
+    << ",\n  \"num_forced_gc\": " << sum.end.numForcedGc << ",\n  \"num_periodic_gc\": " << sum.end.numPeriodicGc << ",\n  \"gc_cpu_fraction\": " << sum.end.gcCpuFraction
     << ",\n  \"peak_rss\": " << sum.peak.rss.v << ",\n  \"peak_rss_time_s\": " << sum.peak.timeS
     << ",\n  \"peak_pprof_inuse\": " << sum.peakPprof.v << ",\n  \"final_rss\": " << sum.end.rss.v
     << ",\n  \"released_bytes\": {\"background\": " << sum.end.releasedBackground.v << ", \"eager\": "
@@ -139,9 +170,8 @@ void printSummary(std::ostream& out, const Scenario& s, const SimResult& r, cons
       << gomaxprocsOf(s) << ", scavenger " << r.scavenger << ", madvise " << r.madvise << ", seed " << s.seed
       << ")\n";
   char buf[320];
-  std::snprintf(buf, sizeof buf, "  simulated %.1f s, %lld GCs (%lld forced), GC CPU %.2f %%\n", sum.simulatedSeconds,
-                static_cast<long long>(sum.end.numGc), static_cast<long long>(sum.end.numForcedGc),
-                sum.end.gcCpuFraction * 100);
+  std::snprintf(buf, sizeof buf, "  simulated %.1f s, %s, GC CPU %.2f %%\n", sum.simulatedSeconds,
+                gcCountWords(sum.end).c_str(), sum.end.gcCpuFraction * 100);
   out << buf;
   if (sum.interruptedBy) {
     std::snprintf(buf, sizeof buf, "  INTERRUPTED by %s at %.1f s of %.1f s planned: every figure and file is partial\n",
@@ -154,22 +184,8 @@ void printSummary(std::ostream& out, const Scenario& s, const SimResult& r, cons
                   mib(sum.end.oomLimit).c_str(), mib(sum.end.rss).c_str());
     out << buf;
   }
-  if (sum.end.gcLimiterEnabledS > 0) {
-    // The limiter's flag: set while GC used more than half of the non-idle CPU for long enough
-    // to fill its bucket (GOMAXPROCS x 1 s); assists stop while it is set.
-    std::snprintf(buf, sizeof buf,
-                  "  GC CPU limiter: enabled for %.1f s, last during GC %lld (/gc/limiter/last-enabled); it caps GC at "
-                  "~50 %% of the busy CPU by turning assists off\n",
-                  sum.end.gcLimiterEnabledS, static_cast<long long>(sum.end.gcLimiterLastEnabledCycle));
-    out << buf;
-    if (sum.end.gcLimiterEnabledIdleS > 0) {
-      std::snprintf(buf, sizeof buf,
-                    "    %.1f s of that with the program idle: idle time neither fills nor drains the limiter, so it "
-                    "stays enabled, limiting nothing, until the program runs again\n",
-                    sum.end.gcLimiterEnabledIdleS);
-      out << buf;
-    }
-  }
+  if (const std::string on = limiterOnWords(sum.end); !on.empty()) out << "  " << on << "\n";
+  if (const std::string idle = limiterIdleWords(sum.end); !idle.empty()) out << "    " << idle << "\n";
   if (sum.end.lazyFreeReclaimed.v > 0) out << "  kernel reclaimed " << mib(sum.end.lazyFreeReclaimed) << " of LazyFree (MADV_FREE) pages\n";
   std::snprintf(buf, sizeof buf, "%.1f s", sum.peak.timeS);
   out << "  peak RES " << mib(sum.peak.rss) << " at " << buf << " (" << sum.peakStep

@@ -25,6 +25,14 @@ struct Summary {
 };
 
 Summary summarize(const SimResult& r);
+// "116 GCs (7 periodic, 0 by runtime.GC())": every completed cycle, of them sysmon's two-minute
+// ones (proc.go forcegcperiod; Go counts them in NumGC only) and those runtime.GC asked for
+// (MemStats.NumForcedGC).
+std::string gcCountWords(const MemSnapshot& m);
+// The GC CPU limiter's time on, and the part of it the program was idle, in words that say what
+// the figures are (gc_limiter.h); empty when it never turned on.
+std::string limiterOnWords(const MemSnapshot& m);
+std::string limiterIdleWords(const MemSnapshot& m);
 std::string traceCsv(const SimResult& r);
 std::string summaryJson(const Scenario& s, const SimResult& r, const Summary& sum);
 void printSummary(std::ostream& out, const Scenario& s, const SimResult& r, const Summary& sum);

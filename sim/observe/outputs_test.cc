@@ -40,6 +40,7 @@ MemSnapshot distinctSnapshot(int64_t base) {
     bytes(*f);
   count(m.numGc);
   count(m.numForcedGc);
+  count(m.numPeriodicGc);
   real(m.gcCpuFraction);
   for (Bytes* f : {&m.pprofInuse, &m.pprofInuseSampled, &m.reachable, &m.unsweptGarbage, &m.spanFree,
                    &m.retainedFree, &m.lazyFree, &m.runtimeOverhead, &m.baseline, &m.gcSys, &m.heapLive,
@@ -69,7 +70,7 @@ std::vector<std::string> splitOn(const std::string& s, char sep) {
 // without a check here fails too.
 TEST(TraceCsv, EveryColumnHoldsTheFieldItsHeaderNames) {
   SimResult r;
-  r.rows.push_back(TraceRow{"drop:cache", distinctSnapshot(3)});
+  r.rows.push_back(TraceRow{"drop:cache", distinctSnapshot(3), "drop:cache", 0});
   const MemSnapshot& m = r.rows[0].mem;
   struct Column {
     const char* name;
@@ -149,8 +150,8 @@ TEST(PrintedSummary, EveryFigureIsTheOneSummaryJsonGives) {
   r.scavenger = "background-1.19";
   r.pacer = "go1.19";
   r.madvise = "dontneed";
-  r.rows.push_back(TraceRow{"append:s", distinctSnapshot(300)});  // the peak: the higher rss
-  r.rows.push_back(TraceRow{"idle", distinctSnapshot(200)});
+  r.rows.push_back(TraceRow{"append:s", distinctSnapshot(300), "append:s", 0});  // the peak: the higher rss
+  r.rows.push_back(TraceRow{"idle", distinctSnapshot(200), "idle", 1});
   const Summary sum = summarize(r);
   ASSERT_EQ(sum.peakStep, "append:s");
 
@@ -174,9 +175,10 @@ TEST(PrintedSummary, EveryFigureIsTheOneSummaryJsonGives) {
   };
   const std::regex head(
       R"(gomemsim: hand \(go 1\.19, GOGC=(\d+), GOMAXPROCS=(\d+), scavenger (\S+), madvise (\S+), seed (\d+)\))");
-  const std::regex gcs(R"(  simulated ([\d.]+) s, (\d+) GCs \((\d+) forced\), GC CPU ([\d.]+) %)");
-  const std::regex limiter(R"(  GC CPU limiter: enabled for ([\d.]+) s, last during GC (\d+) .*)");
-  const std::regex limiterIdle(R"(    ([\d.]+) s of that with the program idle: .*)");
+  const std::regex gcs(
+      R"(  simulated ([\d.]+) s, (\d+) GCs \((\d+) periodic, (\d+) by runtime\.GC\(\)\), GC CPU ([\d.]+) %)");
+  const std::regex limiter(R"(  GC CPU limiter on for ([\d.]+) s of simulated time \(the time its bucket .*\), last on during GC (\d+) .*)");
+  const std::regex limiterIdle(R"(    ([\d.]+) s of that with the program idle: the model counts idle time as the runtime does, .*)");
   const std::regex reclaimed(R"(  kernel reclaimed ([\d.]+) MiB of LazyFree \(MADV_FREE\) pages)");
   const std::regex peak(R"(  peak RES ([\d.]+) MiB at ([\d.]+) s \(append:s\); peak pprof heap ([\d.]+) MiB)");
   const std::regex atPeak(R"(  RES at peak, by what holds it:)");
@@ -198,8 +200,9 @@ TEST(PrintedSummary, EveryFigureIsTheOneSummaryJsonGives) {
     } else if (std::regex_match(line, x, gcs)) {
       EXPECT_NEAR(figure(x, 1), value("", "simulated_seconds"), 0.05);
       EXPECT_EQ(figure(x, 2), value("", "num_gc"));
-      EXPECT_EQ(figure(x, 3), value("", "num_forced_gc"));
-      EXPECT_NEAR(figure(x, 4), 100 * value("", "gc_cpu_fraction"), 0.005);
+      EXPECT_EQ(figure(x, 3), value("", "num_periodic_gc"));
+      EXPECT_EQ(figure(x, 4), value("", "num_forced_gc"));
+      EXPECT_NEAR(figure(x, 5), 100 * value("", "gc_cpu_fraction"), 0.005);
     } else if (std::regex_match(line, x, limiter)) {
       EXPECT_NEAR(figure(x, 1), value("gc_limiter", "enabled_seconds"), 0.05);
       EXPECT_EQ(figure(x, 2), value("gc_limiter", "last_enabled_gc"));
@@ -237,6 +240,58 @@ TEST(PrintedSummary, EveryFigureIsTheOneSummaryJsonGives) {
   for (const auto& [label, key] : parts) all.insert(label);
   EXPECT_EQ(printedParts["at_peak"], all);
   EXPECT_EQ(printedParts["at_end"], all);
+}
+
+// sysmon's two-minute GCs (proc.go forcegcperiod): each is announced by a "GC forced" line
+// (forcegchelper, gctrace > 0) and then has its own gctrace line, without "(forced)", which Go
+// prints only for runtime.GC's cycles (work.userForced; those alone count in NumForcedGC).
+TEST(Summary, CountsPeriodicGcsApartFromRuntimeGcCalls) {
+  const Scenario s = parseScenario(R"(about: a burst, one runtime.GC(), then ten minutes idle
+runtime: {go: "1.22"}
+sample_every: 1s
+steps:
+  - live_set: {name: burst, grow_to: 64MB, size: 1KiB}
+  - drop: burst
+  - gc
+  - idle: 10m
+)",
+                                   "idle.yaml");
+  Simulation sim(s);
+  const SimResult r = sim.run();
+  const Summary sum = summarize(r);
+  size_t forcedLines = 0, periodicTraceLines = 0, userForcedTraceLines = 0;
+  bool announced = false;
+  for (const std::string& line : r.gctrace) {
+    if (line == "GC forced") {
+      EXPECT_FALSE(announced) << "two GC forced lines without a cycle between them";
+      ++forcedLines;
+      announced = true;
+    } else if (line.rfind("gc ", 0) == 0) {
+      const bool userForced = line.find("(forced)") != std::string::npos;
+      EXPECT_FALSE(announced && userForced) << line;
+      periodicTraceLines += announced ? 1 : 0;
+      userForcedTraceLines += userForced ? 1 : 0;
+      announced = false;
+    }
+  }
+  // The last GC ends soon after the runtime.GC() at ~0 s: 600 s of idle leave room for
+  // 600 / 120 = 5 periodic GCs, each two minutes after the end of the one before (4 when the
+  // clock ends just before the fifth).
+  EXPECT_GE(sum.end.numPeriodicGc, 4);
+  EXPECT_LE(sum.end.numPeriodicGc, 5);
+  EXPECT_EQ(static_cast<int64_t>(forcedLines), sum.end.numPeriodicGc);
+  EXPECT_EQ(static_cast<int64_t>(periodicTraceLines), sum.end.numPeriodicGc);
+  EXPECT_EQ(sum.end.numForcedGc, 1) << "the one runtime.GC()";
+  EXPECT_EQ(static_cast<int64_t>(userForcedTraceLines), 1);
+  const YAML::Node json = YAML::Load(summaryJson(s, r, sum));
+  EXPECT_EQ(json["num_periodic_gc"].as<int64_t>(), sum.end.numPeriodicGc);
+  EXPECT_EQ(json["num_forced_gc"].as<int64_t>(), 1);
+  std::ostringstream printed;
+  printSummary(printed, s, r, sum);
+  EXPECT_NE(printed.str().find(std::to_string(sum.end.numGc) + " GCs (" + std::to_string(sum.end.numPeriodicGc) +
+                               " periodic, 1 by runtime.GC())"),
+            std::string::npos)
+      << printed.str();
 }
 
 }  // namespace

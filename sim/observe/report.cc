@@ -462,7 +462,10 @@ struct StepSpan {
 std::vector<StepSpan> stepSpans(const SimResult& r) {
   std::vector<StepSpan> out;
   for (size_t i = 0; i < r.rows.size(); ++i) {
-    if (out.empty() || out.back().label != r.rows[i].step) {
+    // A new span at every step: by index, so two consecutive steps of one kind (two `run`s) are
+    // two rows and two marks; by label too, for rows that carry no index.
+    const bool newStep = i == 0 || r.rows[i].stepIndex != r.rows[i - 1].stepIndex || out.back().label != r.rows[i].step;
+    if (newStep) {
       StepSpan s;
       s.label = r.rows[i].step;
       s.from = out.empty() ? r.rows[i].mem.timeS : r.rows[out.back().last].mem.timeS;
@@ -757,7 +760,7 @@ std::string reportHtml(const Scenario& s, const SimResult& r) {
   row(o, "RES at end", formatBytes(d(sum.end.rss)) + " at " + formatTime(sum.end.timeS));
   row(o, "peak pprof heap", formatBytes(d(peakPprof)) + " at " + formatTime(peakPprofT));
   row(o, "pprof heap at end", formatBytes(d(sum.end.pprofInuse)));
-  row(o, "GC cycles", std::to_string(sum.end.numGc) + " (" + std::to_string(sum.end.numForcedGc) + " forced)");
+  row(o, "GC cycles", gcCountWords(sum.end));
   row(o, "GC CPU fraction at end", formatPercent(sum.end.gcCpuFraction));
   row(o, "released to the OS (background / eager / forced)",
       formatBytes(d(sum.end.releasedBackground)) + " / " + formatBytes(d(sum.end.releasedEager)) + " / " +
@@ -769,15 +772,10 @@ std::string reportHtml(const Scenario& s, const SimResult& r) {
                              formatBytes(d(sum.end.oomLimit)) + ")");
   if (sum.end.lazyFreeReclaimed.v > 0)
     row(o, "LazyFree reclaimed by the kernel", formatBytes(d(sum.end.lazyFreeReclaimed)));
-  if (sum.end.gcLimiterEnabledS > 0)
-    row(o, "GC CPU limiter enabled for",
-        formatTime(sum.end.gcLimiterEnabledS) + ", last during GC " + std::to_string(sum.end.gcLimiterLastEnabledCycle) +
-            (sum.end.gcLimiterEnabledIdleS > 0
-                 ? " (" + formatTime(sum.end.gcLimiterEnabledIdleS) +
-                       " of it idle: idle time neither fills nor drains the limiter, so it stays enabled, "
-                       "limiting nothing, until the program runs again)"
-                 : "") +
-            "; while enabled it caps GC at ~50 % of the busy CPU by turning assists off");
+  if (const std::string on = limiterOnWords(sum.end); !on.empty()) {
+    const std::string idle = limiterIdleWords(sum.end);
+    row(o, "GC CPU limiter", on + (idle.empty() ? "" : "; " + idle));
+  }
   o << "</table>\n</section>\n";
 
   // Chart 1.
@@ -897,8 +895,8 @@ std::string compareReportHtml(const std::vector<std::pair<std::string, SimResult
   line("peak pprof heap", [](const SimResult&, const Summary& m) { return formatBytes(d(m.peakPprof)); });
   line("pprof heap at end", [](const SimResult&, const Summary& m) { return formatBytes(d(m.end.pprofInuse)); });
   line("HeapReleased at end", [](const SimResult&, const Summary& m) { return formatBytes(d(m.end.heapReleased)); });
-  line("GC cycles (forced)", [](const SimResult&, const Summary& m) {
-    return std::to_string(m.end.numGc) + " (" + std::to_string(m.end.numForcedGc) + ")";
+  line("GC cycles", [](const SimResult&, const Summary& m) {
+    return gcCountWords(m.end);
   });
   line("GC CPU fraction at end", [](const SimResult&, const Summary& m) { return formatPercent(m.end.gcCpuFraction); });
   line("simulated time", [](const SimResult&, const Summary& m) { return formatTime(m.simulatedSeconds); });

@@ -1,7 +1,9 @@
 // report: report.html, the page a Go service owner reads to see why `top`'s RES exceeds what a
 // pprof heap profile shows: the knobs, a summary, RES and the MemStats curves over time with the
 // scenario's steps and GC cycles marked, RES stacked by what holds it, the breakdown at the peak
-// and at the end explained in words, GC CPU over time and the gctrace lines.
+// and at the end explained in words, GC CPU over time, the steps table and the gctrace lines.
+// Each step is its own mark and table row (split by TraceRow::stepIndex, so two `run` steps in a
+// row are two), shown by its name when the scenario gives one.
 //
 // The page is self-contained: inline CSS and inline SVG rendered here, no script, font or
 // network access, so it opens offline in any browser. Output is a pure function of the input

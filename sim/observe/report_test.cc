@@ -275,7 +275,7 @@ TEST(Report, SummaryTable) {
   const std::string html = reportHtml(handScenario(), handResult());
   EXPECT_NE(html.find("<tr><td>peak RES</td><td>3.33 GiB at 5.50 s (step append:s)</td></tr>"), std::string::npos);
   EXPECT_NE(html.find("<tr><td>peak pprof heap</td><td>800.0 MiB at 5.50 s</td></tr>"), std::string::npos);
-  EXPECT_NE(html.find("<tr><td>GC cycles</td><td>8 (0 forced)</td></tr>"), std::string::npos);
+  EXPECT_NE(html.find("<tr><td>GC cycles</td><td>8 GCs (0 periodic, 0 by runtime.GC())</td></tr>"), std::string::npos);
   EXPECT_NE(html.find("<tr><td>GC CPU fraction at end</td><td>1.0 %</td></tr>"), std::string::npos);
 }
 
@@ -514,6 +514,52 @@ steps:
   for (const auto& e : std::filesystem::directory_iterator(dir))
     EXPECT_NE(e.path().extension(), ".tmp") << e.path();
   std::filesystem::remove_all(dir);
+}
+
+// Steps are split by their index, not their label: two `run` steps in a row are two rows of the
+// step table and two marks on each chart; a step's name replaces its label everywhere it is shown.
+TEST(Report, ConsecutiveStepsOfOneKindAndNamedSteps) {
+  const Scenario s = parseScenario(R"(about: two runs in a row, then named steps
+runtime: {go: "1.22"}
+sample_every: 1s
+steps:
+  - run: {for: 20s, alloc: [{rate: 1MB/s, size: 1KiB, lifetime: 1s}]}
+  - run: {for: 20s, alloc: [{rate: 2MB/s, size: 1KiB, lifetime: 1s}]}
+  - name: burst
+    run: {for: 20s, alloc: [{rate: 4MB/s, size: 1KiB, lifetime: 1s}]}
+  - name: rest
+    idle: 20s
+)",
+                                   "steps.yaml");
+  Simulation sim(s);
+  const SimResult r = sim.run();
+  const std::string html = reportHtml(s, r);
+  EXPECT_EQ(count(html, "<tr><td><code>run</code></td>"), 2u) << "one row per run step";
+  EXPECT_EQ(count(html, "<tr><td><code>burst</code></td>"), 1u);
+  EXPECT_EQ(count(html, "<tr><td><code>rest</code></td>"), 1u);
+  // Marks: the first run starts at 0 s, the second at 20 s, burst at 40 s, rest at 60 s; on each
+  // of the three charts.
+  EXPECT_EQ(count(html, "<g class=\"marker\"><title>run (0.00 s)"), 3u);
+  EXPECT_EQ(count(html, "<g class=\"marker\"><title>run (20.0"), 3u);
+  EXPECT_EQ(count(html, "<g class=\"marker\"><title>burst (40.0"), 3u);
+  EXPECT_EQ(count(html, "<g class=\"marker\"><title>rest (60.0"), 3u);
+  // trace.csv's step column shows the names, and the rows keep the kind and index apart.
+  const std::string csv = traceCsv(r);
+  EXPECT_NE(csv.find(",burst,"), std::string::npos);
+  EXPECT_NE(csv.find(",rest,"), std::string::npos);
+  int lastIndex = -2;
+  for (const TraceRow& row : r.rows) {
+    EXPECT_GE(row.stepIndex, lastIndex);
+    lastIndex = row.stepIndex;
+    if (row.step == "burst") {
+      EXPECT_EQ(row.kind, "run");
+      EXPECT_EQ(row.stepIndex, 2);
+    }
+    if (row.step == "rest") {
+      EXPECT_EQ(row.kind, "idle");
+    }
+  }
+  EXPECT_EQ(lastIndex, 3);
 }
 
 }  // namespace

@@ -340,7 +340,8 @@ void Runtime::markTermination() {
   mark_.active = false;
   mutatorStallNs_ += static_cast<double>(kStwNs / 2);  // and so does mark termination
   ++numGc_;
-  if (mark_.forced) ++numForcedGc_;
+  if (mark_.forced) ++numForcedGc_;      // Go 1.19/1.26 mgc.go gcMarkTermination: if work.userForced
+  if (mark_.periodic) ++numPeriodicGc_;  // gcTriggerTime: in NumGC only
   // heapMarked: reachable at mark start, plus everything allocated black since.
   const HeapAmount alloc = ledger_.totalAllocated();
   HeapAmount marked = mark_.reachableAtStart;
@@ -702,6 +703,7 @@ MemSnapshot Runtime::snapshot() {
   s.sys = s.heapSys + s.stackInuse + s.gcSys;
   s.numGc = numGc_;
   s.numForcedGc = numForcedGc_;
+  s.numPeriodicGc = numPeriodicGc_;
   s.gcCpuFraction = gcCpuFraction_;
   s.heapLive = heap_->heapLive();
   s.heapMarked = pacer_->heapMarked();

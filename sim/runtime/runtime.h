@@ -99,7 +99,10 @@ struct RuntimeConfig {
 struct MemSnapshot {
   double timeS = 0;
   Bytes rss, heapAlloc, heapInuse, heapIdle, heapReleased, heapSys, heapGoal, stackInuse, sys;
-  int64_t numGc = 0, numForcedGc = 0;
+  // numForcedGc: MemStats.NumForcedGC, the cycles runtime.GC asked for (mgc.go: counted when
+  // work.userForced, gcTriggerCycle); numPeriodicGc: sysmon's two-minute GCs (gcTriggerTime,
+  // which Go counts in NumGC only; gctrace prints "GC forced" before each).
+  int64_t numGc = 0, numForcedGc = 0, numPeriodicGc = 0;
   double gcCpuFraction = 0;
   Bytes pprofInuse, pprofInuseSampled;
   Bytes reachable, unsweptGarbage, spanFree, retainedFree, lazyFree, runtimeOverhead, baseline;
@@ -277,7 +280,7 @@ class Runtime : private MHeapHooks {
     int64_t lastHeapLiveSeen = 0;
   } mark_;
   bool inHook_ = false;
-  int64_t numGc_ = 0, numForcedGc_ = 0;
+  int64_t numGc_ = 0, numForcedGc_ = 0, numPeriodicGc_ = 0;
   SimTime lastGcEnd_{0};
   bool anyGcDone_ = false;
   double gcCpuTotalNs_ = 0;   // dedicated + fractional + assist (+ STW), as GCCPUFraction counts

@@ -516,6 +516,7 @@ struct StepParts {
   std::string name;
   YAML::Node nameAt;
   Value body;
+  std::optional<Value> stepName;  // `name:` beside the kind (`- name: burst` / `  run: {...}`)
 };
 
 // The entries of one YAML map, checked against the allowed keys.
@@ -578,6 +579,7 @@ class Reader {
 
   StepParts stepParts(const Value& v) const;
   Step step(const Value& v);
+  std::string readStepName(const Value& v, const Step& s);
   Step run(const Value& v);
   AllocStream stream(const Value& v);
   Step liveSet(const Value& v);
@@ -592,6 +594,7 @@ class Reader {
 
   std::string file_;
   std::map<std::string, Holder> holders_;  // live sets and slices created so far
+  std::map<std::string, Step> named_;      // step names given so far: the first step of each
   mutable std::map<std::string, Value> knobAt_;  // where each knob was written, by path
   int streams_ = 0;                        // allocation streams read so far
 };
@@ -854,47 +857,91 @@ struct StepKind {
   std::string_view name;
   std::string_view example;            // shown when the value is missing or wrong
   Step (Reader::*read)(const Value&);  // nullptr: takes no value
+  bool nameInside = false;             // its map may hold the step's `name:` (it has no `name` of its own)
 };
+
+// Labels the engine gives rows that belong to no step (simulation.cc), and the fidelity check's
+// "fall" events: no step may be named so.
+constexpr std::array<std::string_view, 4> kRowLabels = {"start", "oom_kill", "interrupted", "fall"};
 
 constexpr std::string_view kStepNames =
     "run, live_set, append, drop, drop_all, idle, gc, free_os_memory, set_gc_percent, "
     "set_memory_limit, goroutines, other_process";
 
 Step bare(std::string_view name) {
-  if (name == "gc") return Step{"gc", GcStep{}, {}};
-  if (name == "free_os_memory") return Step{"free_os_memory", FreeOsMemoryStep{}, {}};
+  if (name == "gc") return Step{"gc", GcStep{}, {}, ""};
+  if (name == "free_os_memory") return Step{"free_os_memory", FreeOsMemoryStep{}, {}, ""};
   DropStep d;
   d.all = true;
-  return Step{"drop_all", d, {}};
+  return Step{"drop_all", d, {}, ""};
+}
+
+// The entry `key` of map node n, if any (without operator[], which would add it).
+std::optional<std::pair<YAML::Node, YAML::Node>> entryOf(const YAML::Node& n, std::string_view key) {
+  if (!n.IsMap()) return std::nullopt;
+  for (auto it = n.begin(); it != n.end(); ++it) {
+    if (it->first.IsScalar() && it->first.Scalar() == key) return std::make_pair(YAML::Node(it->first), YAML::Node(it->second));
+  }
+  return std::nullopt;
 }
 
 StepParts Reader::stepParts(const Value& v) const {
-  if (v.node.IsScalar()) return StepParts{v.node.Scalar(), v.node, v};
-  if (!v.node.IsMap() || v.node.size() != 1) {
+  if (v.node.IsScalar()) return StepParts{v.node.Scalar(), v.node, v, std::nullopt};
+  const auto outerName = entryOf(v.node, "name");
+  const size_t kinds = v.node.IsMap() ? v.node.size() - (outerName ? 1 : 0) : 0;
+  if (!v.node.IsMap() || kinds != 1) {
     fail(v, "expected a step: a map with one key (the step kind, one of " +
-                std::string(kStepNames) + ") or one of gc, free_os_memory, drop_all; got " +
-                kindOf(v.node));
+                std::string(kStepNames) + ") and optionally name, or one of gc, free_os_memory, drop_all; got " +
+                (v.node.IsMap() && kinds == 0 ? std::string("only a name") : kindOf(v.node)));
   }
   auto it = v.node.begin();
+  if (it->first.IsScalar() && it->first.Scalar() == "name") ++it;
   YAML::Node key = it->first;
   YAML::Node val = it->second;
   std::string name = key.IsScalar() ? key.Scalar() : "";
-  return StepParts{name, key, Value{val, val.IsNull() ? key : val, v.what + "." + name}};
+  std::optional<Value> stepName;
+  if (outerName) {
+    const auto& [nk, nv] = *outerName;
+    stepName = Value{nv, nv.IsNull() ? nk : nv, v.what + ".name"};
+  }
+  return StepParts{name, key, Value{val, val.IsNull() ? key : val, v.what + "." + name}, stepName};
+}
+
+// A step's name: one line of text, not what a row of another kind is labelled (so that
+// compare and validate can tell a step's kind from trace.csv), and not a name an earlier step
+// of another kind has.
+std::string Reader::readStepName(const Value& v, const Step& s) {
+  if (!v.node.IsScalar()) fail(v, "expected a step name such as burst, got " + kindOf(v.node));
+  const std::string name(trim(v.node.Scalar()));
+  if (name.empty()) fail(v, "expected a step name such as burst, got an empty one");
+  if (name.find_first_of(",\"\r\n") != std::string::npos)
+    fail(v, "a step name is a trace.csv cell: no comma, double quote or line break, got " + inQuotes(name));
+  const std::string kind = name.substr(0, name.find(':'));
+  const bool kindWord = (", " + std::string(kStepNames) + ",").find(", " + kind + ",") != std::string::npos;
+  const bool rowLabel = std::find(kRowLabels.begin(), kRowLabels.end(), name) != kRowLabels.end();
+  if ((kindWord || rowLabel) && name != s.label)
+    fail(v, inQuotes(name) + " is a label trace.csv gives other steps or rows (compare and validate tell steps' kinds "
+                             "by it); choose a name that is not a step kind");
+  auto [it, added] = named_.emplace(name, s);
+  if (!added && it->second.label != s.label)
+    fail(v, "step name " + inQuotes(name) + " already names the " + it->second.label + " step at line " +
+                std::to_string(it->second.pos.line) + "; a name stands for one kind of step");
+  return name;
 }
 
 const std::vector<StepKind>& Reader::stepKinds() {
   static const std::vector<StepKind> kKinds = {
-      {"run", "run: {for: 60s, alloc: [{rate: 100MB/s, size: 1KiB, lifetime: 1s}]}", &Reader::run},
+      {"run", "run: {for: 60s, alloc: [{rate: 100MB/s, size: 1KiB, lifetime: 1s}]}", &Reader::run, true},
       {"live_set", "live_set: {name: cache, grow_to: 200MB, size: 1KiB}", &Reader::liveSet},
-      {"append", "append: {slice: s, add: 1MiB, times: 10}", &Reader::append},
-      {"drop", "drop: {set: cache, fraction: 0.5}", &Reader::drop},
+      {"append", "append: {slice: s, add: 1MiB, times: 10}", &Reader::append, true},
+      {"drop", "drop: {set: cache, fraction: 0.5}", &Reader::drop, true},
       {"drop_all", "drop_all", nullptr},
       {"idle", "idle: 6m", &Reader::idle},
       {"gc", "gc", nullptr},
       {"free_os_memory", "free_os_memory", nullptr},
       {"set_gc_percent", "set_gc_percent: 50 (or off)", &Reader::setGcPercent},
       {"set_memory_limit", "set_memory_limit: 1GiB (or off)", &Reader::setMemoryLimit},
-      {"goroutines", "goroutines: {count: 1000, stack: 8KiB}", &Reader::goroutines},
+      {"goroutines", "goroutines: {count: 1000, stack: 8KiB}", &Reader::goroutines, true},
       {"other_process", "other_process: {name: batch-job, rss: 20GiB} (rss 0 = it exits)", &Reader::otherProcess},
   };
   return kKinds;
@@ -902,7 +949,7 @@ const std::vector<StepKind>& Reader::stepKinds() {
 
 Step Reader::step(const Value& v) {
   const std::vector<StepKind>& kKinds = stepKinds();
-  auto [name, nameAt, body] = stepParts(v);
+  auto [name, nameAt, body, outerName] = stepParts(v);
   const std::string& stepName = name;  // (a lambda may not capture a structured binding in clang 14)
   auto kind =
       std::find_if(kKinds.begin(), kKinds.end(), [&](const StepKind& k) { return k.name == stepName; });
@@ -917,6 +964,17 @@ Step Reader::step(const Value& v) {
   Step s = kind->read ? (this->*(kind->read))(body) : bare(name);
   YAML::Mark m = v.node.Mark();
   s.pos = SourcePos{m.line + 1, m.column + 1};
+  std::optional<Value> innerName;
+  if (kind->nameInside) {
+    if (const auto e = entryOf(body.node, "name"))
+      innerName = Value{e->second, e->second.IsNull() ? e->first : e->second, body.what + ".name"};
+  }
+  if (outerName && innerName) {
+    fail(*innerName, "a second name for this step (it is named beside its kind at line " +
+                         std::to_string(outerName->at.Mark().line + 1) + "); give it one name");
+  }
+  if (outerName) s.name = readStepName(*outerName, s);
+  if (innerName) s.name = readStepName(*innerName, s);
   return s;
 }
 
@@ -929,7 +987,7 @@ void Reader::hold(const Value& where, const std::string& name, Holder h) {
 }
 
 Step Reader::run(const Value& v) {
-  Fields f = fields(v, {"for", "alloc"});
+  Fields f = fields(v, {"for", "alloc", "name"});  // name: the step's (Reader::step)
   RunStep r;
   r.duration = parse(f.require("for", "run: {for: 60s, alloc: [...]}"), positiveDuration);
   if (auto a = f.get("alloc")) {
@@ -937,7 +995,7 @@ Step Reader::run(const Value& v) {
       r.alloc.push_back(stream(item));
     }
   }
-  return Step{"run", r, {}};
+  return Step{"run", r, {}, ""};
 }
 
 AllocStream Reader::stream(const Value& v) {
@@ -981,12 +1039,12 @@ Step Reader::liveSet(const Value& v) {
   if (auto o = f.get("over")) l.over = parse(*o, parseDuration);
   if (auto t = f.get("touch")) l.touch = realIn(*t, 0, false, 1);
   l.pointers = f.get("pointers") ? boolean(*f.get("pointers")) : pointersByDefault(l.size);
-  return Step{"live_set:" + l.name, l, {}};
+  return Step{"live_set:" + l.name, l, {}, ""};
 }
 
 Step Reader::append(const Value& v) {
   constexpr std::string_view kExample = "append: {slice: s, add: 1MiB, times: 10}";
-  Fields f = fields(v, {"slice", "add", "times", "elem", "pointers"});
+  Fields f = fields(v, {"slice", "add", "times", "elem", "pointers", "name"});  // name: the step's
   AppendStep a;
   Value slice = f.require("slice", kExample);
   a.slice = parse(slice, nonEmpty);
@@ -999,7 +1057,7 @@ Step Reader::append(const Value& v) {
   }
   if (auto e = f.get("elem")) a.elem = parse(*e, positiveBytes);
   if (auto p = f.get("pointers")) a.pointers = boolean(*p);
-  return Step{"append:" + a.slice, a, {}};
+  return Step{"append:" + a.slice, a, {}, ""};
 }
 
 Step Reader::drop(const Value& v) {
@@ -1009,7 +1067,7 @@ Step Reader::drop(const Value& v) {
     if (trim(v.node.Scalar()) == "all") return bare("drop_all");
     set = v;
   } else {
-    Fields f = fields(v, {"set", "fraction", "all"});
+    Fields f = fields(v, {"set", "fraction", "all", "name"});  // name: the step's
     auto all = f.get("all");
     if (all && boolean(*all)) {
       if (f.has("set") || f.has("fraction")) fail(v, "drop: {all: true} takes no set or fraction");
@@ -1028,19 +1086,19 @@ Step Reader::drop(const Value& v) {
   if (h->second == Holder::Slice && d.fraction < 1) {
     fail(v, inQuotes(d.set) + " is a slice (one object); expected fraction 1");
   }
-  return Step{"drop:" + d.set, d, {}};
+  return Step{"drop:" + d.set, d, {}, ""};
 }
 
-Step Reader::idle(const Value& v) { return Step{"idle", IdleStep{parse(v, positiveDuration)}, {}}; }
+Step Reader::idle(const Value& v) { return Step{"idle", IdleStep{parse(v, positiveDuration)}, {}, ""}; }
 
 Step Reader::setGcPercent(const Value& v) {
   SetGcPercentStep g{parse(v, gcPercent)};
-  return Step{"set_gc_percent:" + std::string(trim(text(v))), g, {}};
+  return Step{"set_gc_percent:" + std::string(trim(text(v))), g, {}, ""};
 }
 
 Step Reader::setMemoryLimit(const Value& v) {
   SetMemoryLimitStep m{parse(v, bytesOrOff)};
-  return Step{"set_memory_limit:" + std::string(trim(text(v))), m, {}};
+  return Step{"set_memory_limit:" + std::string(trim(text(v))), m, {}, ""};
 }
 
 Step Reader::goroutines(const Value& v) {
@@ -1051,11 +1109,11 @@ Step Reader::goroutines(const Value& v) {
   if (v.node.IsScalar()) {
     g.count = parse(v, count);
   } else {
-    Fields f = fields(v, {"count", "stack"});
+    Fields f = fields(v, {"count", "stack", "name"});  // name: the step's
     g.count = parse(f.require("count", "goroutines: {count: 1000, stack: 8KiB}"), count);
     if (auto s = f.get("stack")) g.stack = parse(*s, positiveBytes);
   }
-  return Step{"goroutines:" + std::to_string(g.count), g, {}};
+  return Step{"goroutines:" + std::to_string(g.count), g, {}, ""};
 }
 
 Step Reader::otherProcess(const Value& v) {
@@ -1077,7 +1135,7 @@ Step Reader::otherProcess(const Value& v) {
     o.rss = parse(r, rss);
     rssText = std::string(trim(text(r)));
   }
-  return Step{"other_process:" + o.name + "=" + rssText, o, {}};
+  return Step{"other_process:" + o.name + "=" + rssText, o, {}, ""};
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,7 +5,10 @@
 // policy's parameters, checked against what that policy honours, seed), the machine,
 // the sample interval, and an ordered list of steps (allocation runs, live sets, append growth,
 // drops, idle, runtime.GC, debug.FreeOSMemory, debug.SetGCPercent, debug.SetMemoryLimit,
-// goroutine counts, other programs' memory on the machine). Overrides (`--env GOGC=...`, `--set key=value`) are applied here too.
+// goroutine counts, other programs' memory on the machine), each with an optional `name:`
+// (beside the step kind, `- name: burst` / `  run: {...}`, or inside the step's own map where
+// that map has no `name` of its own, `- run: {name: burst, ...}`; live_set and other_process
+// use `name` for the set and the program, so their step name goes beside the kind). Overrides (`--env GOGC=...`, `--set key=value`) are applied here too.
 // Does not model: anything about how the runtime executes it (see workload/ and engine/).
 //
 // Errors: every problem is reported as ScenarioError with file, line, column and the expected
@@ -147,9 +150,13 @@ using StepBody = std::variant<RunStep, LiveSetStep, AppendStep, DropStep, IdleSt
                               GoroutinesStep, OtherProcessStep>;
 
 struct Step {
-  std::string label;  // what trace.csv's `step` column shows, e.g. "run", "drop:cache", "gc"
+  std::string label;  // the step's kind and object, e.g. "run", "drop:cache", "gc": what compare
+                      // and validate classify rows by
   StepBody body;
   SourcePos pos;
+  std::string name;   // the scenario's `name:` for it (empty: none given)
+  // What trace.csv's `step` column, the report and the summary show: the name, else the label.
+  const std::string& shown() const { return name.empty() ? label : name; }
 };
 
 struct RuntimeKnobs {

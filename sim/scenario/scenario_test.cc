@@ -415,6 +415,70 @@ TEST(ScenarioErrors, StructureAndKeys) {
   }
 }
 
+// A step's `name:` beside its kind or inside its own map; the label (its kind) stays.
+TEST(StepNames, BothSpellingsAndTheLabelStays) {
+  Scenario s = parseScenario(R"(about: x
+steps:
+  - name: warm up
+    run: {for: 1s}
+  - run: {name: burst, for: 2s}
+  - run: {for: 1s}
+  - live_set: {name: cache, grow_to: 1MiB, size: 1KiB}
+  - {drop: {set: cache, name: let go}}
+  - goroutines: {count: 10, name: workers}
+  - name: final gc
+    gc:
+  - name: settle
+    idle: 1m
+  - append: {slice: s, add: 1KiB, name: grow}
+  - drop: {all: true, name: everything}
+)",
+                             "n.yaml");
+  ASSERT_EQ(s.steps.size(), 10u);
+  std::vector<std::string> names, labels, shown;
+  for (const Step& st : s.steps) {
+    names.push_back(st.name);
+    labels.push_back(st.label);
+    shown.push_back(st.shown());
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"warm up", "burst", "", "", "let go", "workers", "final gc", "settle",
+                                             "grow", "everything"}));
+  EXPECT_EQ(labels, (std::vector<std::string>{"run", "run", "run", "live_set:cache", "drop:cache", "goroutines:10",
+                                              "gc", "idle", "append:s", "drop_all"}));
+  EXPECT_EQ(shown[2], "run") << "an unnamed step shows its label";
+  EXPECT_EQ(shown[3], "live_set:cache") << "a live set's name is the set's, not the step's";
+  EXPECT_EQ(shown[0], "warm up");
+  EXPECT_EQ(std::get<RunStep>(s.steps[1].body).duration, Seconds(2)) << "the rest of the map is read as before";
+  EXPECT_EQ(s.steps[0].pos.line, 3);
+}
+
+TEST(StepNames, BadNamesAreErrorsWithTheirLine) {
+  for (const BadCase& c : std::vector<BadCase>{
+           {"about: x\nsteps:\n  - gc\n  - run: {for: 1s, name: \"\"}\n", 4, "got an empty one"},
+           {"about: x\nsteps:\n  - name: \"  \"\n    gc:\n", 3, "got an empty one"},
+           {"about: x\nsteps:\n  - name:\n    gc:\n", 3, "expected a step name"},
+           {"about: x\nsteps:\n  - name: [a, b]\n    gc:\n", 3, "expected a step name such as burst, got a list"},
+           {"about: x\nsteps:\n  - run: {for: 1s, name: {a: 1}}\n", 3, "got a map"},
+           {"about: x\nsteps:\n  - name: a\n    run: {for: 1s, name: b}\n", 4, "a second name for this step"},
+           {"about: x\nsteps:\n  - gc\n  - name: a\n", 4, "got only a name"},
+           {"about: x\nsteps:\n  - name: a\n    gc:\n    idle: 1s\n", 3, "a map with one key"},
+           {"about: x\nsteps:\n  - run: {for: 1s, name: \"a,b\"}\n", 3, "no comma"},
+           {"about: x\nsteps:\n  - name: gc\n    idle: 1s\n", 3, "not a step kind"},
+           {"about: x\nsteps:\n  - run: {for: 1s, name: \"drop:cache\"}\n", 3, "not a step kind"},
+           {"about: x\nsteps:\n  - run: {for: 1s, name: start}\n", 3, "not a step kind"},
+           {"about: x\nsteps:\n  - run: {for: 1s, name: a}\n  - name: a\n    gc:\n", 4,
+            "already names the run step at line 3"},
+       }) {
+    expectError(c);
+  }
+  // A name may repeat for steps of one kind, and may be the step's own label.
+  const Scenario s = parseScenario(
+      "about: x\nsteps:\n  - run: {for: 1s, name: a}\n  - run: {for: 1s, name: a}\n  - name: gc\n    gc:\n",
+      "ok.yaml");
+  EXPECT_EQ(s.steps[1].name, "a");
+  EXPECT_EQ(s.steps[2].name, "gc");
+}
+
 TEST(ScenarioErrors, MalformedYaml) {
   // yaml-cpp notices the unclosed flow list at the end of the text.
   expectError({"about: x\nsteps: [gc,\nname: y\n", 4, "malformed YAML"});

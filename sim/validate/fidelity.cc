@@ -104,12 +104,13 @@ bool isAllocatingStep(const std::string& label) {
          label.rfind("goroutines:", 0) == 0;
 }
 
-// Runs of equal step labels: the label and the index of the run's last row.
+// Runs of equal step kinds (labels, whatever names the steps have, so that a run recorded
+// before the steps were named aligns too): the kind and the index of the run's last row.
 std::vector<std::pair<std::string, size_t>> stepRuns(const Trace& t) {
   std::vector<std::pair<std::string, size_t>> runs;
   for (size_t i = 0; i < t.size(); ++i) {
-    if (!runs.empty() && runs.back().first == t.step[i]) runs.back().second = i;
-    else runs.emplace_back(t.step[i], i);
+    if (!runs.empty() && runs.back().first == t.kindAt(i)) runs.back().second = i;
+    else runs.emplace_back(t.kindAt(i), i);
   }
   return runs;
 }
@@ -140,7 +141,7 @@ bool inWindows(const std::vector<Window>& ws, size_t row) {
 size_t quietEndRow(const Trace& t, size_t from, const std::vector<size_t>& eventStarts) {
   for (size_t k = from + 1; k < t.size(); ++k) {
     const bool eventStart = std::find(eventStarts.begin(), eventStarts.end(), k) != eventStarts.end();
-    const bool allocStart = isAllocatingStep(t.step[k]) && t.step[k] != t.step[k - 1];
+    const bool allocStart = isAllocatingStep(t.kindAt(k)) && t.step[k] != t.step[k - 1];
     if (eventStart || allocStart) return k - 1;
   }
   return t.size() - 1;
@@ -206,6 +207,7 @@ Trace traceFromCsv(const std::string& text, const std::string& path) {
                                  std::to_string(f.size()));
     t.time.push_back(cellValue(f[0], where));
     t.step.push_back(f[1]);
+    t.kind.push_back(f[1]);
     for (size_t c = 2; c < f.size(); ++c) t.cols[header[c]].push_back(cellValue(f[c], where));
   }
   // No heap goal (GOGC=off without a memory limit): Go 1.19 reports the memory-limit goal of
@@ -216,7 +218,23 @@ Trace traceFromCsv(const std::string& text, const std::string& path) {
   return t;
 }
 
-Trace traceFromSim(const SimResult& r) { return traceFromCsv(traceCsv(r), "gomemsim trace"); }
+Trace traceFromSim(const SimResult& r) {
+  Trace t = traceFromCsv(traceCsv(r), "gomemsim trace");
+  for (size_t i = 0; i < t.size() && i < r.rows.size(); ++i)
+    if (!r.rows[i].kind.empty()) t.kind[i] = r.rows[i].kind;
+  return t;
+}
+
+void stepKindsFromScenario(Trace& t, const Scenario& s) {
+  std::map<std::string, std::string> labelOf;
+  for (const Step& st : s.steps)
+    if (!st.name.empty()) labelOf.emplace(st.name, st.label);
+  t.kind.resize(t.size());
+  for (size_t i = 0; i < t.size(); ++i) {
+    if (t.kind[i].empty()) t.kind[i] = t.step[i];
+    if (const auto it = labelOf.find(t.step[i]); it != labelOf.end()) t.kind[i] = it->second;
+  }
+}
 
 double interpolateAt(const std::vector<double>& t, const std::vector<double>& v, double at) {
   return Series(t, v).at(at);
@@ -282,12 +300,12 @@ std::vector<ReleaseEvent> releaseEvents(const Trace& t) {
   // Step events and their windows.
   std::vector<size_t> starts;
   for (size_t i = 0; i < t.size(); ++i)
-    if (isReleaseStep(t.step[i]) && (i == 0 || t.step[i - 1] != t.step[i])) starts.push_back(i);
+    if (isReleaseStep(t.kindAt(i)) && (i == 0 || t.step[i - 1] != t.step[i])) starts.push_back(i);
   std::vector<Window> windows;
   for (size_t i : starts) {
     const size_t end = quietEndRow(t, i, starts);
     const double before = i > 0 && !std::isnan(rss[i - 1]) ? rss[i - 1] : rss[i];
-    events.push_back(measured(t, rss, t.step[i], i, before, end));
+    events.push_back(measured(t, rss, t.kindAt(i), i, before, end));
     windows.push_back(Window{i, end});
   }
   // Fall events outside those windows.

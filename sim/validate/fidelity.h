@@ -42,10 +42,14 @@ inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 struct Trace {
   std::vector<double> time;        // time_s
-  std::vector<std::string> step;   // step
+  std::vector<std::string> step;   // step (a step's name, if it has one)
+  std::vector<std::string> kind;   // the step's label ("run", "drop:cache"): step unless
+                                   // stepKindsFromScenario said what a named step is
   std::vector<std::string> names;  // every other column, in file order
   std::map<std::string, std::vector<double>> cols;
   size_t size() const { return time.size(); }
+  // Row i's kind (its step when the trace was built without kinds).
+  const std::string& kindAt(size_t i) const { return i < kind.size() ? kind[i] : step[i]; }
   // nullptr when the column is missing or has no value at all.
   const std::vector<double>* column(const std::string& name) const;
 };
@@ -56,6 +60,10 @@ struct Trace {
 inline constexpr double kNoHeapGoalAbove = 4611686018427387904.0;  // 2^62
 Trace traceFromCsv(const std::string& text, const std::string& path);
 Trace traceFromSim(const SimResult& r);
+// Rows whose `step` is the name of one of s's steps get that step's label as their kind (the
+// scenario reader gives a name to steps of one label only, and no step a name that another
+// kind's label is), so the release events and quiet periods below see what kind of step it is.
+void stepKindsFromScenario(Trace& t, const Scenario& s);
 
 // Linear interpolation of (t, v) at `at`; right-continuous at repeated times, constant beyond
 // the ends; NaN samples are skipped. NaN if v has no value.
@@ -80,7 +88,7 @@ enum class AlignMode {
 };
 
 // The real trace's times mapped onto the simulated timeline. With Steps, each maximal run of
-// rows with the same `step` label is one segment in both traces (a run ends at its last row,
+// rows with the same step kind (Trace::kind) is one segment in both traces (a run ends at its last row,
 // which is the sample taken right after the step); the real segment [R(j-1), R(j)] is mapped
 // linearly onto the simulated [S(j-1), S(j)] (R(0) = S(0) = 0), and times after the last end
 // are shifted by S(last) - R(last). If the two traces do not have the same sequence of runs it
@@ -89,7 +97,7 @@ std::vector<double> alignRealTimes(const Trace& sim, const Trace& real, AlignMod
 
 // One release of RSS. See releaseEvents for the definitions.
 struct ReleaseEvent {
-  std::string label;     // the step, or "fall"
+  std::string label;     // the step's kind (its label, e.g. drop:cache, whatever its name), or "fall"
   int ordinal = 1;       // 1-based among events with the same label
   double time = 0;       // t_e
   double quietEnd = 0;   // t_q
@@ -99,7 +107,7 @@ struct ReleaseEvent {
 };
 
 // Release events of a trace's rss column:
-//   - step events: the first row of each run of rows labelled drop:*, drop_all or
+//   - step events: the first row of each run of rows of one step (`step`) whose kind is drop:*, drop_all or
 //     free_os_memory; t_e is that row's time (for an instantaneous drop the step's instant;
 //     for free_os_memory when the call returned in gomemsim, the first sample during or after
 //     the call in a real trace). `before` is rss at the row preceding it.

@@ -258,7 +258,7 @@ struct StepFields {
 
 Json stepJson(const Step& s, size_t index) {
   Json j = Json::object();
-  j.add("index", Json::of(static_cast<int64_t>(index))).add("label", Json::of(s.label));
+  j.add("index", Json::of(static_cast<int64_t>(index))).add("label", Json::of(s.label)).add("step_name", Json::of(s.name));
   j.add("line", Json::of(int64_t{s.pos.line})).add("column", Json::of(int64_t{s.pos.column}));
   std::visit(StepFields{j}, s.body);
   return j;
@@ -642,6 +642,7 @@ Step stepFrom(const Json& j, const std::string& what, const std::string& path) {
   Step s;
   o.integer("index");
   s.label = o.str("label");
+  s.name = o.str("step_name");
   s.pos.line = static_cast<int>(o.integer("line"));
   s.pos.column = static_cast<int>(o.integer("column"));
   const Json& kindAt = o.get("kind");

@@ -5,8 +5,9 @@
 // a memory limit of null for off, and the runtime's policy names resolved the way the
 // simulator resolves them (scavenger/pacer "auto" -> the Go version's own; madvise "auto" ->
 // what GODEBUG and the version select), each next to the version's own default so the driver
-// can tell what it can reproduce. Steps carry their label (trace.csv's `step` column) and the
-// scenario-file line they came from. Output is deterministic: fixed key order, integers as
+// can tell what it can reproduce. Steps carry their label (their kind and object, e.g. drop:cache),
+// their step_name (the scenario's `name:`; trace.csv's `step` column shows it in place of the
+// label when not empty) and the scenario-file line they came from. Output is deterministic: fixed key order, integers as
 // integers, other numbers in the shortest form that reads back to the same double.
 // Does not model: how a runtime executes the scenario (engine/ for gomemsim, driver/ for Go).
 //
@@ -21,7 +22,8 @@
 namespace gomemsim {
 
 // Version of the JSON format; the driver refuses any other.
-inline constexpr int kScenarioJsonFormat = 1;
+// 2: steps carry step_name (the scenario's `name:`, "" when none).
+inline constexpr int kScenarioJsonFormat = 2;
 
 std::string scenarioToJson(const Scenario& s);
 // Throws ScenarioError (file = path) on malformed JSON or a field of the wrong form.

@@ -47,7 +47,7 @@ SimResult simulate(const Scenario& s, RunMonitor* monitor) {
 
 Scenario loadWithOverrides(const ValidateOptions& o) {
   Scenario s = loadScenario(o.scenario, o.maxScenarioBytes);
-  if (!o.env.empty()) applyEnv(s, o.env);
+  for (const auto& env : o.env) applyEnv(s, env);
   for (const auto& kv : o.sets) applySet(s, kv);
   if (o.seed) s.seed = *o.seed;
   if (o.limits) checkBudget(s, *o.limits);
@@ -183,8 +183,9 @@ int runValidate(const ValidateOptions& o, std::ostream& out, std::ostream& err) 
       real = runDriver(driver, s, work.path(), /*checkOnly=*/false);
     }
 
-    const Trace simTrace = traceFromSim(r);
-    const Trace realTrace = traceFromCsv(real.traceCsv, "real/trace.csv");
+    Trace simTrace = traceFromSim(r), realTrace = traceFromCsv(real.traceCsv, "real/trace.csv");
+    stepKindsFromScenario(simTrace, s);
+    stepKindsFromScenario(realTrace, s);
     const Comparison c = compareTraces(simTrace, realTrace, o.align);
     const std::string validate = validateCsv(c), overlay = overlayCsv(simTrace, realTrace, c);
     writeAll(o.out, s, r, real, validate, overlay);

@@ -34,7 +34,7 @@ namespace gomemsim {
 
 struct ValidateOptions {
   std::string scenario;            // path of the YAML file
-  std::string env;                 // --env
+  std::vector<std::string> env;    // every --env, in order
   std::vector<std::string> sets;   // --set key=value
   std::optional<uint64_t> seed;    // --seed
   std::string go;                  // --go PATH (empty: search)

@@ -11,6 +11,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <unistd.h>
+
 #include "engine/simulation.h"
 #include "scavenger/scavenger.h"
 #include "validate/fidelity.h"
@@ -141,6 +143,19 @@ TEST(ValidateScenarioJson, IsDeterministicAndRoundTrips) {
   EXPECT_EQ(std::get<GoroutinesStep>(back.steps.back().body).count, 1000);
 }
 
+// A step's name travels to the driver as step_name (empty when none) and reads back.
+TEST(ValidateScenarioJson, CarriesStepNames) {
+  const Scenario s = parseScenario(
+      "about: x\nsteps:\n  - run: {name: burst, for: 1s}\n  - gc\n", "n.yaml");
+  const std::string j = scenarioToJson(s);
+  EXPECT_TRUE(contains(j, "\"step_name\": \"burst\"")) << j;
+  EXPECT_TRUE(contains(j, "\"step_name\": \"\"")) << j;
+  const Scenario back = scenarioFromJson(j, "n.json");
+  EXPECT_EQ(back.steps[0].name, "burst");
+  EXPECT_EQ(back.steps[0].label, "run");
+  EXPECT_EQ(back.steps[1].name, "");
+}
+
 TEST(ValidateScenarioJson, OtherProcessAndThpRoundTrip) {
   const Scenario s = parseScenario(
       "about: x\nmachine: {memory: 4GiB, thp: always}\nsteps:\n  - other_process: {name: db, rss: 3GiB}\n", "o.yaml");
@@ -158,7 +173,7 @@ TEST(ValidateScenarioJson, OtherProcessAndThpRoundTrip) {
 TEST(ValidateScenarioJson, ReadsStrictlyAndNamesTheLine) {
   const std::string j = scenarioToJson(everyKind());
   std::string unknown = j;
-  unknown.replace(unknown.find("\"format\": 1,"), 12, "\"format\": 1,\n  \"extra\": 2,");
+  unknown.replace(unknown.find("\"format\": 2,"), 12, "\"format\": 2,\n  \"extra\": 2,");
   try {
     scenarioFromJson(unknown, "s.json");
     FAIL() << "expected a ScenarioError";
@@ -186,9 +201,9 @@ TEST(ValidateScenarioJson, ReadsStrictlyAndNamesTheLine) {
     EXPECT_GT(e.line(), 1);
   }
   std::string wrongFormat = j;
-  wrongFormat.replace(wrongFormat.find("\"format\": 1"), 11, "\"format\": 9");
+  wrongFormat.replace(wrongFormat.find("\"format\": 2"), 11, "\"format\": 9");
   EXPECT_THROW(scenarioFromJson(wrongFormat, "s.json"), ScenarioError);
-  EXPECT_THROW(scenarioFromJson("{\"format\": 1", "s.json"), ScenarioError);
+  EXPECT_THROW(scenarioFromJson("{\"format\": 2", "s.json"), ScenarioError);
   EXPECT_THROW(scenarioFromJson(j + "x", "s.json"), ScenarioError);
 }
 
@@ -491,6 +506,21 @@ TEST_F(ValidateRealGo, DriverReadsEveryStepKind) {
   EXPECT_NO_THROW(runDriver(driver_, s, work_, true));
 }
 
+// The driver's trace.csv shows a named step's name in its step column, as gomemsim's does.
+TEST_F(ValidateRealGo, DriverShowsStepNames) {
+  Scenario s = parseScenario(kTiny, "tiny.yaml");
+  s.steps[0].name = "fill";
+  s.steps[3].name = "collect";
+  const Trace real = traceFromCsv(runDriver(driver_, s, work_, false).traceCsv, "real/trace.csv");
+  const Trace sim = traceFromSim(Simulation(s).run());
+  for (const Trace* t : {&real, &sim}) {
+    EXPECT_NE(std::find(t->step.begin(), t->step.end(), "fill"), t->step.end());
+    EXPECT_NE(std::find(t->step.begin(), t->step.end(), "collect"), t->step.end());
+    EXPECT_EQ(std::find(t->step.begin(), t->step.end(), "live_set:cache"), t->step.end());
+    EXPECT_NE(std::find(t->step.begin(), t->step.end(), "drop:cache"), t->step.end()) << "unnamed steps keep their label";
+  }
+}
+
 TEST_F(ValidateRealGo, RefusesWhatTheRealRuntimeCannotDo) {
   Scenario s = parseScenario(kTiny, "tiny.yaml");
   s.runtime.scavenger = "none";
@@ -500,8 +530,8 @@ TEST_F(ValidateRealGo, RefusesWhatTheRealRuntimeCannotDo) {
   odd.slice = "s";
   odd.add = KiB(3);
   odd.elem = Bytes(3);
-  s.steps.push_back(Step{"append:s", odd, {}});
-  s.steps.push_back(Step{"other_process:db=1GiB", OtherProcessStep{"db", GiB(1)}, {}});
+  s.steps.push_back(Step{"append:s", odd, {}, ""});
+  s.steps.push_back(Step{"other_process:db=1GiB", OtherProcessStep{"db", GiB(1)}, {}, ""});
   try {
     runDriver(driver_, s, work_, true);
     FAIL() << "expected a refusal";
@@ -672,6 +702,38 @@ TEST_F(ValidateRealGo, CliExitStatusesAndOutputs) {
   for (const char* f : {"validate.csv", "overlay.csv", "sim/trace.csv", "sim/gctrace.log", "real/trace.csv",
                         "real/gctrace.log", "real/steps.csv"})
     EXPECT_TRUE(fs::exists(work_ + "/o/" + f)) << f;
+}
+
+// Named steps are still classified by kind: a copy of gc-then-idle with every step named,
+// validated against its run recorded before the steps had names, aligns by steps and finds the
+// drop's release event under its kind (drop:burst#1). --env twice applies both.
+TEST(ValidateCli, NamedStepsKeepTheirKindAndEnvIsRepeatable) {
+  const std::string dir = fs::temp_directory_path() / ("gomemsim-validate-named-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string src(GOMEMSIM_SOURCE_DIR);
+  const std::string yaml = dir + "/gc-then-idle.yaml";
+  std::ofstream(yaml) << "name: gc-then-idle\nabout: named steps\nruntime: {go: \"1.19\", gogc: 100, gomaxprocs: 2}\n"
+                         "sample_every: 250ms\nsteps:\n"
+                         "  - name: fill\n    live_set: {name: burst, grow_to: 500MB, size: 4KiB, over: 2s, pointers: false}\n"
+                         "  - drop: {set: burst, name: let go}\n"
+                         "  - name: collect\n    gc:\n"
+                         "  - name: rest\n    idle: 15s\n";
+  std::string out, err;
+  ASSERT_EQ(runCli({yaml, "--real", src + "/tests/fidelity/go1.19.8/gc-then-idle/run-1", "--env", "GOGC=50", "--env",
+                    "GOMAXPROCS=3", "--out", dir + "/out"},
+                   dir, &out, &err),
+            0)
+      << err;
+  EXPECT_TRUE(contains(out, "drop:burst#1")) << out;
+  EXPECT_TRUE(contains(out, "(aligned by step ends)")) << out;
+  EXPECT_FALSE(contains(out, "note:")) << "the steps align: " << out;
+  EXPECT_TRUE(contains(out, "GOGC=50, GOMAXPROCS=3")) << out;
+  std::ifstream trace(dir + "/out/sim/trace.csv");
+  std::stringstream simTrace;
+  simTrace << trace.rdbuf();
+  EXPECT_TRUE(contains(simTrace.str(), ",let go,"));
+  fs::remove_all(dir);
 }
 
 }  // namespace

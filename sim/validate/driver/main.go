@@ -203,11 +203,11 @@ func (d *driver) run() {
 	go d.smp.run()
 	for i := range d.s.Steps {
 		st := &d.s.Steps[i]
-		d.smp.setStep(st.Label)
+		d.smp.setStep(st.shown())
 		t0 := d.now()
 		planned, behind := d.runStep(st)
 		d.expire()
-		d.smp.sample(st.Label)
+		d.smp.sample(st.shown())
 		d.times = append(d.times, stepTime{label: st.Label, start: t0.Seconds(), end: d.now().Seconds(),
 			planned: planned.Seconds(), behindMs: float64(behind) / 1e6})
 		if behind > 50*time.Millisecond {

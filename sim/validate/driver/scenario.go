@@ -14,7 +14,7 @@ import (
 )
 
 // formatVersion must match kScenarioJsonFormat in scenario_json.h.
-const formatVersion = 1
+const formatVersion = 2
 
 type Scenario struct {
 	Format        int     `json:"format"`
@@ -51,11 +51,14 @@ type Machine struct {
 
 // Step is the union of every step kind's fields; Kind says which apply.
 type Step struct {
-	Index  int    `json:"index"`
-	Label  string `json:"label"`
-	Line   int    `json:"line"`
-	Column int    `json:"column"`
-	Kind   string `json:"kind"`
+	Index int    `json:"index"`
+	Label string `json:"label"`
+	// StepName is the scenario's name for the step ("" when none): trace.csv's step column
+	// shows it in place of Label, as gomemsim's does (engine/simulation.h TraceRow::step).
+	StepName string `json:"step_name"`
+	Line     int    `json:"line"`
+	Column   int    `json:"column"`
+	Kind     string `json:"kind"`
 	// run, idle
 	DurationNs int64    `json:"duration_ns"`
 	Alloc      []Stream `json:"alloc"`
@@ -137,6 +140,14 @@ func readScenario(path string) (*Scenario, error) {
 		return nil, fmt.Errorf("%s: format %d, this driver reads format %d", path, s.Format, formatVersion)
 	}
 	return &s, nil
+}
+
+// shown is what trace.csv's step column says for the step: its name, else its label.
+func (st *Step) shown() string {
+	if st.StepName != "" {
+		return st.StepName
+	}
+	return st.Label
 }
 
 // where names a step for messages: its index, label and scenario-file line.
