@@ -618,6 +618,8 @@ svg.chart{width:100%;height:auto;max-width:1000px;display:block;margin:.4em 0}
 div.oom{background:#fde8e8;border-left:4px solid #c62828;padding:.4em .7em;margin:.8em 0}div.oom ul{margin:.2em 0}
 .scroll tr.oom td{background:#fde8e8;color:#8e0000}
 body.compare{max-width:1360px}#compare-summary td,#compare-summary th{white-space:nowrap}
+table.by-config td:first-child{white-space:nowrap}table.by-config th.part{text-align:right;font-size:.85em}
+table.by-config th.ref,table.by-config tr td:nth-last-child(-n+2){color:#666}span.pct{display:block;font-size:.78em;color:#777}
 .multiples{display:grid;grid-template-columns:repeat(auto-fill,minmax(400px,1fr));gap:4px 12px}.multiples svg.chart{margin:0}
 .sw{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:6px;vertical-align:-1px}
 ul.legend{list-style:none;padding:0;margin:.3em 0}ul.legend li{margin:.15em 0}ul.legend code{font-weight:600}
@@ -858,6 +860,42 @@ std::vector<ChartMarker> everyConfigsMarkers(const std::vector<std::pair<std::st
     out.push_back(x.m);
   }
   return out;
+}
+
+// "runtime_<wbr>overhead": a column header that may wrap after its underscores, nowhere else.
+std::string wrapAtUnderscores(const std::string& name) {
+  std::string out;
+  for (const char c : name) out += c == '_' ? std::string("_<wbr>") : std::string(1, c);
+  return out;
+}
+
+// The RES breakdown of many configurations: one row per configuration (so the table grows down,
+// not across), a column per part of RES, then RES and, for comparison, the pprof heap and
+// HeapReleased; each cell in MiB with its share of RES under it.
+void breakdownByConfig(std::ostringstream& o, const std::string& id, const std::vector<std::string>& labels,
+                       const std::vector<MemSnapshot>& snaps, const std::vector<bool>& killed) {
+  o << "<div class=\"scroll\"><table id=\"" << htmlEscape(id) << "\" class=\"by-config\">\n<tr><th>configuration</th>";
+  for (const Part& p : kParts)
+    o << "<th class=\"part\" data-key=\"" << p.key << "\"><span class=\"sw\" style=\"background:" << p.color
+      << "\"></span>" << wrapAtUnderscores(p.label) << "</th>";
+  o << "<th class=\"part\" data-key=\"rss\">RES (MiB)</th><th class=\"part ref\" data-key=\"pprof_inuse\">pprof heap</th>"
+       "<th class=\"part ref\" data-key=\"heap_released\">HeapReleased</th></tr>\n";
+  for (size_t i = 0; i < snaps.size(); ++i) {
+    const MemSnapshot& m = snaps[i];
+    auto cell = [&](Bytes b, bool withShare) {
+      o << "<td class=\"num\">" << formatMiB(b);
+      if (withShare) o << "<span class=\"pct\">" << share(b, m.rss) << "</span>";
+      o << "</td>";
+    };
+    o << "<tr data-config=\"" << htmlEscape(labels[i]) << "\"" << (killed[i] ? " class=\"oom\"" : "") << "><td>"
+      << htmlEscape(labels[i]) << "</td>";
+    for (const Part& p : kParts) cell(m.*(p.field), true);
+    cell(m.rss, false);
+    cell(m.pprofInuse, true);
+    cell(m.heapReleased, false);
+    o << "</tr>\n";
+  }
+  o << "</table></div>\n";
 }
 
 // A small chart of one configuration on the axes every configuration's chart shares.
@@ -1161,18 +1199,21 @@ std::string compareReportHtml(const std::vector<std::pair<std::string, SimResult
   }
 
   // Breakdown at each configuration's peak and end.
-  std::vector<std::string> heads;
+  std::vector<std::string> labels;
   std::vector<MemSnapshot> peaks, ends;
+  std::vector<bool> killed;
   for (size_t i = 0; i < runs.size(); ++i) {
-    heads.push_back(runs[i].first);
+    labels.push_back(runs[i].first);
     peaks.push_back(sums[i].peak);
     ends.push_back(sums[i].end);
+    killed.push_back(sums[i].oomKilled);
   }
-  o << "<section id=\"why\">\n<h2>What RES is made of</h2>\n<h3>At each configuration's peak</h3>\n<div class=\"scroll\">";
-  breakdownTable(o, "breakdown-peak", heads, peaks);
-  o << "</div>\n<h3>At the end (an OOM-killed configuration: at the kill)</h3>\n<div class=\"scroll\">";
-  breakdownTable(o, "breakdown-end", heads, ends);
-  o << "</div>\n";
+  o << "<section id=\"why\">\n<h2>What RES is made of</h2>\n<p class=\"note\">MiB, and under each part its share "
+       "of RES; the parts add up to RES. HeapReleased is memory already returned to the OS, so it is no part of "
+       "RES.</p>\n<h3>At each configuration's peak</h3>\n";
+  breakdownByConfig(o, "breakdown-peak", labels, peaks, killed);
+  o << "<h3>At the end (an OOM-killed configuration: at the kill)</h3>\n";
+  breakdownByConfig(o, "breakdown-end", labels, ends, killed);
   partsLegend(o);
   o << "</section>\n";
   pageEnd(o);

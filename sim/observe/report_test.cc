@@ -507,9 +507,14 @@ TEST(CompareReport, OverlaysEveryConfiguration) {
   EXPECT_EQ(ra[6], "never");
   EXPECT_EQ(rb[6], "12.0 s");
   EXPECT_EQ(html.find("id=\"oom\""), std::string::npos);
-  const std::vector<std::string> reach = tableRow(html, "breakdown-peak", "reachable");
-  ASSERT_EQ(reach.size(), 4u);
-  EXPECT_EQ(reach[0], "1000.0");
+  // The breakdown, one row per configuration: the parts in MiB, each with its share of RES.
+  const size_t peakTable = html.find("<table id=\"breakdown-peak\" class=\"by-config\">");
+  ASSERT_NE(peakTable, std::string::npos);
+  const auto second = summaryRow(html.substr(peakTable), "scavenger=&lt;x&gt;,gogc=50");
+  ASSERT_EQ(second.size(), 12u);  // label, 8 parts, RES, pprof, HeapReleased
+  EXPECT_EQ(second[1], "1000.0<span class=\"pct\">" + fmt1(100.0 * 1000 / toMiB(sb.peak.rss)) + " %</span>");
+  EXPECT_EQ(second[9], fmt1(toMiB(sb.peak.rss)));
+  EXPECT_EQ(second[10].substr(0, second[10].find('<')), fmt1(toMiB(sb.peak.pprofInuse)));
 }
 
 TEST(CompareReport, AnOomKilledConfigurationIsMarkedInTheBannerTheTableAndTheCharts) {
