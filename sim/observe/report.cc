@@ -617,7 +617,8 @@ svg.chart{width:100%;height:auto;max-width:1000px;display:block;margin:.4em 0}
 .scroll td:first-child,.scroll th:first-child{position:sticky;left:0;background:#fff}.scroll th:first-child{background:#f6f6f6}
 div.oom{background:#fde8e8;border-left:4px solid #c62828;padding:.4em .7em;margin:.8em 0}div.oom ul{margin:.2em 0}
 .scroll tr.oom td{background:#fde8e8;color:#8e0000}
-body.compare{max-width:1360px}#compare-summary td,#compare-summary th{white-space:nowrap}
+body.compare{max-width:1360px}#compare-summary td{white-space:nowrap}#compare-summary th{white-space:normal}
+#compare-summary td:first-child{white-space:normal;min-width:12em}span.sub{display:block;font-size:.78em;color:#777;font-weight:normal}
 table.by-config td:first-child{white-space:nowrap}table.by-config th.part{text-align:right;font-size:.85em}
 table.by-config th.ref,table.by-config tr td:nth-last-child(-n+2){color:#666}span.pct{display:block;font-size:.78em;color:#777}
 .multiples{display:grid;grid-template-columns:repeat(auto-fill,minmax(400px,1fr));gap:4px 12px}.multiples svg.chart{margin:0}
@@ -793,6 +794,13 @@ void oomBanner(std::ostringstream& o, const std::vector<std::pair<std::string, S
   o << "</ul></div>\n";
 }
 
+// "gogc=50,<wbr>scavenger=none": a label that may wrap after its commas when the table is tight.
+std::string wrapAfterCommas(const std::string& escaped) {
+  std::string out;
+  for (const char c : escaped) out += c == ',' ? std::string(",<wbr>") : std::string(1, c);
+  return out;
+}
+
 // One row per configuration; an OOM-killed one is marked (class oom) and says when.
 void compareSummaryTable(std::ostringstream& o, const std::vector<std::pair<std::string, SimResult>>& runs,
                          const std::vector<Summary>& sums, const std::vector<std::string>& settle, bool swatches) {
@@ -803,8 +811,8 @@ void compareSummaryTable(std::ostringstream& o, const std::vector<std::pair<std:
          "until RES stays within 10 % of its final value; <b>never</b>: RES at the end is not at least 10 % below "
          "RES before that step, or not within 10 % before the last sample; <b>killed</b>: OOM-killed; -: no such "
          "step.</p>\n";
-  o << "<div class=\"scroll\"><table id=\"compare-summary\">\n<tr><th>configuration</th><th>Go / scavenger / "
-       "madvise</th><th class=\"num\">peak RES</th><th class=\"num\">peak RES at</th><th class=\"num\">RES at "
+  o << "<div class=\"scroll\"><table id=\"compare-summary\">\n<tr><th>configuration<span class=\"sub\">Go / "
+       "scavenger / madvise</span></th><th class=\"num\">peak RES</th><th class=\"num\">peak RES at</th><th class=\"num\">RES at "
        "end</th><th class=\"num\">OOM kill</th>"
     << (withSettle ? "<th class=\"num\">settle</th>" : "")
     << "<th class=\"num\">peak pprof heap</th><th class=\"num\">pprof heap at end</th><th "
@@ -816,13 +824,14 @@ void compareSummaryTable(std::ostringstream& o, const std::vector<std::pair<std:
     auto num = [&](const std::string& text) { o << "<td class=\"num\">" << htmlEscape(text) << "</td>"; };
     o << "<tr data-config=\"" << htmlEscape(runs[i].first) << "\"" << (m.oomKilled ? " class=\"oom\"" : "") << "><td>";
     if (swatches) o << "<span class=\"sw\" style=\"background:" << configColor(i) << "\"></span>";
-    o << htmlEscape(runs[i].first) << "</td><td>" << htmlEscape(r.goVersion + " / " + r.scavenger + " / " + r.madvise)
-      << "</td>";
+    o << wrapAfterCommas(htmlEscape(runs[i].first)) << "<span class=\"sub\">"
+      << htmlEscape(r.goVersion + " / " + r.scavenger + " / " + r.madvise) << "</span></td>";
     num(formatBytes(d(m.peak.rss)));
-    num(formatTime(m.peak.timeS) + " (" + m.peakStep + ")");
+    o << "<td class=\"num\">" << htmlEscape(formatTime(m.peak.timeS)) << "<span class=\"sub\">"
+      << htmlEscape(m.peakStep) << "</span></td>";
     num(formatBytes(d(m.end.rss)));
     o << "<td class=\"num\" title=\"" << htmlEscape(m.oomKilled ? oomKillText(m) : "not killed") << "\">"
-      << (m.oomKilled ? "<b>killed at " + htmlEscape(formatTime(m.end.timeS)) + "</b>" : std::string("-")) << "</td>";
+      << (m.oomKilled ? "<b>" + htmlEscape(formatTime(m.end.timeS)) + "</b>" : std::string("-")) << "</td>";
     if (withSettle) num(settle[i]);
     num(formatBytes(d(m.peakPprof)));
     num(formatBytes(d(m.end.pprofInuse)));
