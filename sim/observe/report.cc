@@ -401,6 +401,15 @@ std::string renderChart(const ChartSpec& spec, bool stacked) {
       << "</title></polyline>\n";
   }
   if (spec.yTop > 0) o << "</g>\n";
+  for (const auto& s : lines) {
+    const size_t m = std::min(s.x.size(), s.y.size());
+    if (s.endMark.empty() || m == 0) continue;
+    const double x = f.px(s.x[m - 1]), y = std::max(f.top, f.py(s.y[m - 1]));
+    o << "<g class=\"end-mark\"><title>" << htmlEscape(s.endMark) << "</title>"
+      << fmt("<path d=\"M%.1f %.1fl10 10m0 -10l-10 10\" stroke=\"#fff\" stroke-width=\"5\"/>", x - 5, y - 5)
+      << fmt("<path d=\"M%.1f %.1fl10 10m0 -10l-10 10\" stroke=\"#c62828\" stroke-width=\"2.5\"/>", x - 5, y - 5)
+      << "</g>\n";
+  }
   if (!above.empty()) aboveTheTop(o, spec, lines, above, f, stacked ? spec.series.size() : 0);
 
   // Ticks under the plot (GC cycles), one per pixel at most.
@@ -618,7 +627,7 @@ svg.chart{width:100%;height:auto;max-width:1000px;display:block;margin:.4em 0}
 div.oom{background:#fde8e8;border-left:4px solid #c62828;padding:.4em .7em;margin:.8em 0}div.oom ul{margin:.2em 0}
 .scroll tr.oom td{background:#fde8e8;color:#8e0000}
 body.compare{max-width:1360px}#compare-summary td{white-space:nowrap}#compare-summary th{white-space:normal}
-#compare-summary td:first-child{white-space:normal;min-width:12em}span.sub{display:block;font-size:.78em;color:#777;font-weight:normal}
+#compare-summary td:first-child{white-space:normal;min-width:12em}span.nw{white-space:nowrap}span.sub{display:block;font-size:.78em;color:#777;font-weight:normal}
 table.by-config td:first-child{white-space:nowrap}table.by-config th.part{text-align:right;font-size:.85em}
 table.by-config th.ref,table.by-config tr td:nth-last-child(-n+2){color:#666}span.pct{display:block;font-size:.78em;color:#777}
 .multiples{display:grid;grid-template-columns:repeat(auto-fill,minmax(400px,1fr));gap:4px 12px}.multiples svg.chart{margin:0}
@@ -823,8 +832,12 @@ void compareSummaryTable(std::ostringstream& o, const std::vector<std::pair<std:
     const Summary& m = sums[i];
     auto num = [&](const std::string& text) { o << "<td class=\"num\">" << htmlEscape(text) << "</td>"; };
     o << "<tr data-config=\"" << htmlEscape(runs[i].first) << "\"" << (m.oomKilled ? " class=\"oom\"" : "") << "><td>";
+    // The swatch stays on the line of the label's first part.
+    const std::string label = wrapAfterCommas(htmlEscape(runs[i].first));
+    const size_t firstBreak = std::min(label.find("<wbr>"), label.size());
+    o << "<span class=\"nw\">";
     if (swatches) o << "<span class=\"sw\" style=\"background:" << configColor(i) << "\"></span>";
-    o << wrapAfterCommas(htmlEscape(runs[i].first)) << "<span class=\"sub\">"
+    o << label.substr(0, firstBreak) << "</span>" << label.substr(firstBreak) << "<span class=\"sub\">"
       << htmlEscape(r.goVersion + " / " + r.scavenger + " / " + r.madvise) << "</span></td>";
     num(formatBytes(d(m.peak.rss)));
     o << "<td class=\"num\">" << htmlEscape(formatTime(m.peak.timeS)) << "<span class=\"sub\">"
@@ -1166,6 +1179,7 @@ std::string compareReportHtml(const std::vector<std::pair<std::string, SimResult
     for (size_t i = 0; i < runs.size(); ++i) {
       const auto& [label, r] = runs[i];
       c1.series.push_back(bytesSeries(r, label + " rss", &MemSnapshot::rss, configColor(i), LineDash::Solid, 2.0));
+      if (sums[i].oomKilled) c1.series.back().endMark = label + " OOM-killed " + oomKillText(sums[i]);
       c1.series.push_back(
           bytesSeries(r, label + " pprof_inuse", &MemSnapshot::pprofInuse, configColor(i), LineDash::Dashed, 1.5));
       c2.series.push_back(bytesSeries(r, label + " heap_released", &MemSnapshot::heapReleased, configColor(i)));
@@ -1191,6 +1205,7 @@ std::string compareReportHtml(const std::vector<std::pair<std::string, SimResult
       c.series = {bytesSeries(r, "rss", &MemSnapshot::rss, "#c62828", LineDash::Solid, 2.0),
                   bytesSeries(r, "pprof_inuse", &MemSnapshot::pprofInuse, "#1565c0", LineDash::Dashed, 1.5),
                   bytesSeries(r, "heap_released", &MemSnapshot::heapReleased, "#6a1b9a", LineDash::Dotted, 1.5)};
+      if (sums[i].oomKilled) c.series[0].endMark = "OOM-killed " + oomKillText(sums[i]);
       if (memTop <= 0) c.yTop = *std::max_element(memPeaks.begin(), memPeaks.end());
       o << svgLineChart(c);
     }

@@ -40,6 +40,7 @@ struct ChartSeries {
   std::string color;          // CSS colour; empty = the chart's palette by position
   LineDash dash = LineDash::Solid;
   double width = 1.5;         // stroke width of a line
+  std::string endMark;        // non-empty: a red cross on the last point, with this tooltip (an OOM kill)
 };
 
 // A vertical dashed line with a label (a step boundary, an OOM kill).

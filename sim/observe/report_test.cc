@@ -489,9 +489,12 @@ TEST(CompareReport, OverlaysEveryConfiguration) {
   for (const std::string& label : {std::string("scavenger=none,gogc=100"), std::string("scavenger=&lt;x&gt;,gogc=50")}) {
     for (const char* metric : {" rss", " pprof_inuse", " heap_released", " gc_cpu_fraction"})
       EXPECT_EQ(count(html, "data-series=\"" + label + metric + "\""), 1u) << label << metric;
-    std::string wrappable = label;  // may wrap after its commas
-    wrappable.replace(wrappable.find(','), 1, ",<wbr>");
-    EXPECT_NE(html.find("</span>" + wrappable + "<span class=\"sub\">"), std::string::npos) << label;
+    // The swatch and the label's first part unbroken, then the rest, which may wrap after its commas.
+    const size_t comma = label.find(',');
+    EXPECT_NE(html.find("</span>" + label.substr(0, comma + 1) + "</span><wbr>" + label.substr(comma + 1) +
+                        "<span class=\"sub\">"),
+              std::string::npos)
+        << label;
   }
   // One colour per configuration, the same colour for all of a configuration's curves.
   EXPECT_NE(strokeOf(html, "scavenger=none,gogc=100 rss"), strokeOf(html, "scavenger=&lt;x&gt;,gogc=50 rss"));
@@ -549,6 +552,9 @@ TEST(CompareReport, AnOomKilledConfigurationIsMarkedInTheBannerTheTableAndTheCha
   const size_t mark = html.find("<g class=\"marker\"><title>oom_kill (dies)");
   ASSERT_NE(mark, std::string::npos);
   EXPECT_NE(html.substr(mark, 400).find("stroke=\"#c62828\""), std::string::npos);
+  // A red cross where the killed configuration's RES line ends, none on the other.
+  EXPECT_EQ(count(html, "<g class=\"end-mark\">"), 1u);
+  EXPECT_NE(html.find("<g class=\"end-mark\"><title>dies OOM-killed at "), std::string::npos);
 }
 
 TEST(CompareReport, StepBoundariesOfEveryConfigurationOnceEach) {
