@@ -327,8 +327,11 @@ std::string renderChart(const ChartSpec& spec, bool stacked) {
     << "\" font-family=\"system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif\" font-size=\"11\">\n";
   o << "<title>" << htmlEscape(spec.title) << "</title>\n";
   o << "<rect x=\"0\" y=\"0\" width=\"" << W << "\" height=\"" << totalH << "\" fill=\"#fff\"/>\n";
-  const size_t titleChars = static_cast<size_t>(std::max(10.0, (W - f.left - 10) / 7.5));
-  o << "<text x=\"" << f.left << "\" y=\"18\" font-size=\"13\" font-weight=\"600\" fill=\"#222\">"
+  // Over the plot in a wide chart; from the left edge in a small one, which needs the room. Cut to
+  // the width (~8 px a bold character); the whole title is the tooltip.
+  const double titleX = W < 600 ? 10 : f.left;
+  const size_t titleChars = static_cast<size_t>(std::max(10.0, (W - titleX - 10) / 8.2));
+  o << "<text x=\"" << titleX << "\" y=\"18\" font-size=\"13\" font-weight=\"600\" fill=\"#222\">"
     << htmlEscape(utf8Truncate(spec.title, titleChars)) << "</text>\n";
 
   // Grid and axis labels.
