@@ -581,7 +581,8 @@ TEST(Cli, RunAndCompareWriteByteIdenticalOutputsAcrossProcessesAndJobs) {
   // compare: the same files whether its configurations run one at a time or side by side.
   ASSERT_EQ(sh(bin + " compare " + sc + " -q --vary gogc=50,100,200 --jobs 1 --out " + dir + "/j1").status, 0);
   ASSERT_EQ(sh(bin + " compare " + sc + " -q --vary gogc=50,100,200 --jobs 3 --out " + dir + "/j3").status, 0);
-  for (const char* f : {"trace.csv", "compare.csv", "gctrace.log", "report.html"}) {
+  for (const char* f : {"trace.csv", "compare.csv", "gctrace/index.csv", "gctrace/gogc-50.log", "gctrace/gogc-100.log",
+                        "gctrace/gogc-200.log", "report.html"}) {
     EXPECT_FALSE(readFile(dir + "/j1/" + f).empty()) << f;
     EXPECT_EQ(readFile(dir + "/j1/" + f), readFile(dir + "/j3/" + f)) << f;
   }

@@ -6,8 +6,10 @@ pkgs=(build-essential cmake ninja-build pkg-config git
       libboost-program-options-dev libeigen3-dev libbenchmark-dev libgtest-dev libgmock-dev
       libyaml-cpp-dev golang-go python3
       clang libclang-rt-14-dev)  # clang and libFuzzer: the fuzz build (tests/fuzz/)
+# What only the tests need (tools/test.sh sets this): Jupyter for the notebooks, Chromium for
+# the browser test of compare's report (tests/compare_browser_test.cc).
 if [ "${GOMEMSIM_NOTEBOOK_DEPS:-0}" = 1 ]; then
-  pkgs+=(jupyter-nbconvert python3-ipykernel python3-matplotlib python3-pandas)
+  pkgs+=(jupyter-nbconvert python3-ipykernel python3-matplotlib python3-pandas chromium)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

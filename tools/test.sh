@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is needed (if missing), builds, and runs every test: the release build, then the
 # same tests under AddressSanitizer and UndefinedBehaviorSanitizer; the release run also executes
-# the notebooks (so Jupyter is installed too); then the two libFuzzer targets (tests/fuzz/, built
+# the notebooks (so Jupyter is installed too, and Chromium for the browser test of compare's
+# report); then the two libFuzzer targets (tests/fuzz/, built
 # with clang under ASan and UBSan), a minute each (GOMEMSIM_FUZZ_SECONDS). Used by .ci/run.
 # The sanitize preset leaves out the fidelity label (CMakePresets.json): fidelity_recorded runs the
 # same simulator code as Scenarios/EveryScenario over ~80 scenario runs and took 324 s under the

@@ -1,7 +1,8 @@
 // gomemsim compare SCENARIO --vary KEY=V1,V2,... [--vary ...] [--out DIR] [--env ...]
 //   [--set key=value]... [--seed N] [--jobs N] [--quiet]
 // Runs the scenario once per configuration of the grid (compare/compare.h), prints the
-// side-by-side table and writes trace.csv, compare.csv, gctrace.log and report.html to --out.
+// side-by-side table and writes trace.csv, compare.csv, report.html and gctrace/ (one
+// gctrace/<config>.log per configuration and gctrace/index.csv naming them) to --out.
 // Every configuration is checked before anything runs; nothing is written unless all ran
 // (Ctrl-C or SIGTERM: exit 128 + the signal, nothing written).
 #include <boost/program_options.hpp>
@@ -92,7 +93,7 @@ int cmdCompare(const std::vector<std::string>& args) {
     std::vector<CompareRow> rows;
     for (const auto& [label, r] : runs) rows.push_back(compareRow(label, r));
     std::cout << compareTable(s, rows) << "  wrote " << out << "/trace.csv, " << out << "/compare.csv, " << out
-              << "/gctrace.log, " << out << "/report.html\n";
+              << "/report.html, " << out << "/gctrace/*.log (index: " << out << "/gctrace/index.csv)\n";
   }
   return 0;
 }

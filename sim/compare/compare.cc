@@ -112,13 +112,40 @@ std::string fixed4(double s) {
 std::string settleText(const SettleTime& t) {
   switch (t.kind) {
     case SettleTime::Kind::NoDrop: return "-";
-    case SettleTime::Kind::NeverSettled: return "never";
+    case SettleTime::Kind::NeverSettled:
+    case SettleTime::Kind::NeverReleased: return "never";
+    case SettleTime::Kind::OomKilled: return "killed";
     case SettleTime::Kind::Settled: return seconds(t.seconds);
   }
   return "-";
 }
 
+const char* settleKindCsv(SettleTime::Kind k) {
+  switch (k) {
+    case SettleTime::Kind::Settled: return "settled";
+    case SettleTime::Kind::NeverSettled:
+    case SettleTime::Kind::NeverReleased: return "never";
+    case SettleTime::Kind::OomKilled: return "oom_killed";
+    case SettleTime::Kind::NoDrop: break;
+  }
+  return "no_drop";
+}
+
 std::string bytesText(Bytes b) { return formatBytes(static_cast<double>(b.v)); }
+
+std::string oomText(const CompareRow& r) { return r.oomKilled ? seconds(r.oomKillTimeS) : "-"; }
+
+// A gctrace file name for a configuration label (see gctraceFileNames).
+std::string sanitisedName(const std::string& label) {
+  std::string name;
+  for (const char c : label) {
+    const bool keep = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_';
+    name += keep ? c : '-';
+  }
+  if (name.size() > 100) name.resize(100);
+  if (name.empty() || name[0] == '.') name = "_" + name;
+  return name;
+}
 
 // Left-aligns the first column, right-aligns the others, two spaces between columns.
 std::string alignedTable(const std::vector<std::vector<std::string>>& cells) {
@@ -233,11 +260,24 @@ std::vector<ConfigRun> runGrid(const std::vector<GridConfig>& configs, unsigned 
 
 SettleTime settleAfterDrop(const SimResult& r) {
   SettleTime t;
+  if (!r.rows.empty() && r.rows.back().mem.oomKilled) {
+    t.kind = SettleTime::Kind::OomKilled;
+    return t;
+  }
   const std::optional<size_t> from = settleFromRow(r.rows);
   if (!from) return t;
   t.fromTimeS = r.rows[*from].mem.timeS;
   t.fromStep = r.rows[*from].step;
+  t.rssBefore = r.rows[*from > 0 ? *from - 1 : *from].mem.rss;
   const Bytes finalRss = r.rows.back().mem.rss;
+  if (*from == r.rows.size() - 1) {
+    t.kind = SettleTime::Kind::NeverSettled;
+    return t;
+  }
+  if (finalRss.v * 10 > t.rssBefore.v * 9) {  // not at least 10 % below: RES never came down
+    t.kind = SettleTime::Kind::NeverReleased;
+    return t;
+  }
   size_t j = r.rows.size() - 1;  // the last row is within 10 % of itself
   while (j > *from && within10Percent(r.rows[j - 1].mem.rss, finalRss)) --j;
   if (j == r.rows.size() - 1) {
@@ -256,6 +296,8 @@ CompareRow compareRow(const std::string& label, const SimResult& r) {
   row.peakRss = sum.peak.rss;
   row.peakRssTimeS = sum.peak.timeS;
   row.endRss = sum.end.rss;
+  row.oomKilled = sum.oomKilled;
+  row.oomKillTimeS = sum.oomKilled ? sum.end.timeS : 0;
   row.settle = settleAfterDrop(r);
   row.numGc = sum.end.numGc;
   row.numForcedGc = sum.end.numForcedGc;
@@ -273,34 +315,37 @@ std::string compareTable(const Scenario& s, const std::vector<CompareRow>& rows)
   std::ostringstream o;
   o << "gomemsim compare: " << s.name << " (" << rows.size() << " configuration" << (rows.size() == 1 ? "" : "s") << ")\n";
   if (!s.about.empty()) o << "about: " << s.about << "\n";
-  std::vector<std::vector<std::string>> cells = {{"config", "peak RES", "RES at end", "settle", "GCs (periodic, runtime.GC)",
-                                                  "released", "background", "eager", "forced",
-                                                  "pprof at peak RES", "peak pprof"}};
+  std::vector<std::vector<std::string>> cells = {{"config", "peak RES", "RES at end", "OOM kill", "settle",
+                                                  "GCs (periodic, runtime.GC)", "released", "background", "eager",
+                                                  "forced", "pprof at peak RES", "peak pprof"}};
   for (const CompareRow& r : rows) {
-    cells.push_back({r.label, bytesText(r.peakRss), bytesText(r.endRss), settleText(r.settle),
+    cells.push_back({r.label, bytesText(r.peakRss), bytesText(r.endRss), oomText(r), settleText(r.settle),
                      std::to_string(r.numGc) + " (" + std::to_string(r.numPeriodicGc) + ", " + std::to_string(r.numForcedGc) + ")",
                      bytesText(r.releasedTotal), bytesText(r.releasedBackground), bytesText(r.releasedEager),
                      bytesText(r.releasedForced), bytesText(r.pprofAtPeakRss), bytesText(r.peakPprof)});
   }
   o << "\n" << alignedTable(cells) << "\n"
-    << "settle: time from the last drop (or, without one, the last free_os_memory) until RES stays within\n"
-       "10 % of its final value; - = no such step, never = not within 10 % before the last sample.\n"
+    << "OOM kill: simulated time at which the kernel or the cgroup killed the run (- = not killed); its\n"
+       "RES at end is RES at the kill.\n"
+       "settle: time from the last drop (or, without one, the last free_os_memory) until RES stays within\n"
+       "10 % of its final value; never = RES at the end is not at least 10 % below RES before that step,\n"
+       "or not within 10 % before the last sample; killed = OOM-killed; - = no such step.\n"
        "released = bytes returned to the OS in total = background + eager + forced (scavenger counters).\n";
   return o.str();
 }
 
 std::string compareCsv(const std::vector<CompareRow>& rows) {
   std::ostringstream o;
-  o << "config,peak_rss,peak_rss_time_s,final_rss,settle,settle_s,settle_from_s,num_gc,num_forced_gc,"
+  o << "config,peak_rss,peak_rss_time_s,final_rss,oom_kill,settle,settle_s,settle_from_s,num_gc,num_forced_gc,"
        "num_periodic_gc,released_total,released_background,released_eager,released_forced,pprof_inuse_at_peak_rss,"
        "peak_pprof_inuse\n";
   for (const CompareRow& r : rows) {
     const SettleTime& t = r.settle;
-    const char* kind = t.kind == SettleTime::Kind::Settled ? "settled"
-                       : t.kind == SettleTime::Kind::NeverSettled ? "never" : "no_drop";
+    const bool hasFrom = t.kind != SettleTime::Kind::NoDrop && t.kind != SettleTime::Kind::OomKilled;
     o << csvField(r.label) << ',' << r.peakRss.v << ',' << fixed4(r.peakRssTimeS) << ',' << r.endRss.v << ','
-      << kind << ',' << (t.kind == SettleTime::Kind::Settled ? fixed4(t.seconds) : "") << ','
-      << (t.kind == SettleTime::Kind::NoDrop ? "" : fixed4(t.fromTimeS)) << ',' << r.numGc << ','
+      << (r.oomKilled ? fixed4(r.oomKillTimeS) : "") << ',' << settleKindCsv(t.kind) << ','
+      << (t.kind == SettleTime::Kind::Settled ? fixed4(t.seconds) : "") << ','
+      << (hasFrom ? fixed4(t.fromTimeS) : "") << ',' << r.numGc << ','
       << r.numForcedGc << ',' << r.numPeriodicGc << ',' << r.releasedTotal.v << ',' << r.releasedBackground.v << ','
       << r.releasedEager.v << ',' << r.releasedForced.v << ',' << r.pprofAtPeakRss.v << ','
       << r.peakPprof.v << '\n';
@@ -336,23 +381,48 @@ std::string combinedTraceCsv(const std::vector<ConfigRun>& runs) {
   return out;
 }
 
-std::string combinedGctrace(const std::vector<ConfigRun>& runs) {
-  std::string out;
-  for (const auto& [label, r] : runs)
-    for (const std::string& line : r.gctrace) out += "[" + label + "] " + line + "\n";
+std::vector<std::string> gctraceFileNames(const std::vector<ConfigRun>& runs) {
+  std::vector<std::string> names;
+  for (const auto& run : runs) {
+    const std::string base = sanitisedName(run.first);
+    std::string name = base;
+    for (int k = 2; std::find(names.begin(), names.end(), name + ".log") != names.end(); ++k)
+      name = base + "~" + std::to_string(k);
+    names.push_back(name + ".log");
+  }
+  return names;
+}
+
+std::string gctraceIndexCsv(const std::vector<ConfigRun>& runs) {
+  const std::vector<std::string> names = gctraceFileNames(runs);
+  std::string out = "file,config,go,scavenger,madvise,pacer,gc_lines\n";
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const SimResult& r = runs[i].second;
+    out += csvField(names[i]) + ',' + csvField(runs[i].first) + ',' + csvField(r.goVersion) + ',' +
+           csvField(r.scavenger) + ',' + csvField(r.madvise) + ',' + csvField(r.pacer) + ',' +
+           std::to_string(r.gctrace.size()) + '\n';
+  }
   return out;
 }
 
 void writeCompareOutputs(const std::string& dir, const Scenario& base, const std::vector<ConfigRun>& runs) {
   std::vector<CompareRow> rows;
-  for (const auto& [label, r] : runs) rows.push_back(compareRow(label, r));
+  std::vector<std::string> settle;
+  for (const auto& [label, r] : runs) {
+    rows.push_back(compareRow(label, r));
+    settle.push_back(settleText(rows.back().settle));
+  }
   // Render everything first, then rename into place.
-  const std::string trace = combinedTraceCsv(runs), table = compareCsv(rows), gctrace = combinedGctrace(runs),
-                    html = compareReportHtml(runs, base);
-  std::filesystem::create_directories(dir);
+  const std::string trace = combinedTraceCsv(runs), table = compareCsv(rows), index = gctraceIndexCsv(runs),
+                    html = compareReportHtml(runs, base, settle);
+  const std::vector<std::string> names = gctraceFileNames(runs);
+  std::vector<std::string> logs;
+  for (const auto& run : runs) logs.push_back(gctraceLog(run.second));
+  std::filesystem::create_directories(dir + "/gctrace");
   writeFileAtomic(dir + "/trace.csv", trace);
   writeFileAtomic(dir + "/compare.csv", table);
-  writeFileAtomic(dir + "/gctrace.log", gctrace);
+  for (size_t i = 0; i < runs.size(); ++i) writeFileAtomic(dir + "/gctrace/" + names[i], logs[i]);
+  writeFileAtomic(dir + "/gctrace/index.csv", index);
   writeFileAtomic(dir + "/report.html", html);
 }
 

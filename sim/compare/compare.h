@@ -4,11 +4,11 @@
 // configurations (first axis slowest) and checks every configuration before anything runs;
 // runs the configurations on worker threads (each its own Simulation on its own Scenario copy)
 // and collects the results in grid order, so every output is byte-identical whatever the
-// thread timing; reduces each run to one table row (peak RES, RES at end, how long RES took to
-// settle after the last drop, GC count with the periodic and runtime.GC ones, bytes released,
-// pprof heap) and renders the text
-// table, compare.csv, the combined trace.csv (a leading `config` column), the combined
-// gctrace.log and report.html (observe/report.h's compareReportHtml).
+// thread timing; reduces each run to one table row (peak RES, RES at end, the OOM kill, how
+// long RES took to settle after the last drop or that it never did, GC count with the periodic
+// and runtime.GC ones, bytes released, pprof heap) and renders the text
+// table, compare.csv, the combined trace.csv (a leading `config` column), one gctrace log per
+// configuration with an index (gctrace/) and report.html (observe/report.h's compareReportHtml).
 // Does not: model anything (engine/ and runtime/ do), parse command-line flags (cli/), or
 // choose what a knob means (scenario/'s applySet and applyEnv do; a --vary KEY is exactly
 // what --set or --env accepts).
@@ -78,17 +78,29 @@ std::vector<ConfigRun> runGrid(const std::vector<GridConfig>& configs, unsigned 
 // started at the first row of the run of consecutive rows of that same step (same index and
 // label: the sample at or right after the step's start; a drop is instantaneous, so this is the
 // post-step sample taken at the drop's own instant). Call that
-// row `from`. RES "is within 10 %" at a row when |rss - final| * 10 <= final, with final the
-// rss of the last row. The settling row is the first row j >= from such that every row from j
-// to the end is within 10 %; the settle time is time(j) - time(from).
-// Because the last row is within 10 % of itself by definition, a settling row that is the last
-// row proves nothing: then RES never settled within the trace (NeverSettled).
+// row `from`, and the RSS before the step the rss of the row before `from` (the last sample
+// before the step ran; `from` itself when it is the first row). Final is the rss of the last
+// row. RES "is within 10 %" at a row when |rss - final| * 10 <= final.
+//
+// In this order:
+// - OomKilled: the run ended with an OOM kill; final is then the RSS at the kill and nothing
+//   after it can settle.
+// - NoDrop: no such step.
+// - NeverSettled: `from` is the last row, or the settling row (below) is the last row: the last
+//   row is within 10 % of itself by definition, so it proves nothing.
+// - NeverReleased: final is not at least 10 % below the RSS before the step
+//   (final * 10 > before * 9): RES never came down (a scavenger that never releases, a drop
+//   that freed nothing lasting). Without this, such a run would "settle" at once, in 0 s, and
+//   read as the best.
+// - Settled: the settling row is the first row j >= from such that every row from j to the end
+//   is within 10 %; the settle time is time(j) - time(from).
 struct SettleTime {
-  enum class Kind { NoDrop, Settled, NeverSettled };
+  enum class Kind { NoDrop, Settled, NeverSettled, NeverReleased, OomKilled };
   Kind kind = Kind::NoDrop;
   double seconds = 0;      // Settled only
-  double fromTimeS = 0;    // time of row `from` (Settled and NeverSettled)
+  double fromTimeS = 0;    // time of row `from` (Settled, NeverSettled and NeverReleased)
   std::string fromStep;    // its label
+  Bytes rssBefore;         // the RSS before the step (Settled, NeverSettled and NeverReleased)
 };
 SettleTime settleAfterDrop(const SimResult& r);
 
@@ -97,7 +109,9 @@ struct CompareRow {
   std::string label;
   Bytes peakRss;             // highest rss of any sample (the first such sample)
   double peakRssTimeS = 0;
-  Bytes endRss;              // rss of the last sample
+  Bytes endRss;              // rss of the last sample (for an OOM-killed run: at the kill)
+  bool oomKilled = false;    // the run ended with the kernel's or the cgroup's OOM kill
+  double oomKillTimeS = 0;   // simulated time of the kill (oomKilled only)
   SettleTime settle;
   int64_t numGc = 0, numForcedGc = 0, numPeriodicGc = 0;  // at the last sample
   Bytes releasedBackground, releasedEager, releasedForced;  // the last sample's cumulative counters
@@ -108,19 +122,29 @@ struct CompareRow {
 CompareRow compareRow(const std::string& label, const SimResult& r);
 
 // The text the command prints: a title with the scenario name, its about line, the table in
-// human units (MiB/GiB, s) and a note on the settle column.
+// human units (MiB/GiB, s; "OOM kill" gives the simulated time of the kill, - when none; settle
+// is a time, "never", "killed" or -) and a note on those columns.
 std::string compareTable(const Scenario& s, const std::vector<CompareRow>& rows);
-// compare.csv: the table with raw bytes and seconds, one row per configuration.
+// compare.csv: the table with raw bytes and seconds, one row per configuration; oom_kill is the
+// simulated time of the kill in seconds, empty when none; settle is settled, never,
+// oom_killed or no_drop and settle_s is empty unless settled.
 std::string compareCsv(const std::vector<CompareRow>& rows);
 // trace.csv of every run, one after the other in grid order, with a leading `config` column;
 // the other columns and their text are exactly `gomemsim run`'s trace.csv.
 std::string combinedTraceCsv(const std::vector<ConfigRun>& runs);
-// Every run's gctrace/scavtrace lines, each prefixed by "[label] ".
-std::string combinedGctrace(const std::vector<ConfigRun>& runs);
+// One gctrace file per configuration: gctrace/<name>.log holds the run's gctrace/scavtrace lines
+// exactly as `gomemsim run` writes gctrace.log (no prefix, so gctrace parsers read it), and
+// gctrace/index.csv names each file's configuration and what it ran (file,config,go,scavenger,
+// madvise,pacer,gc_lines). <name> is the label with every character other than a letter, digit,
+// '.', '-' or '_' turned into '-' ("scavenger=none,gogc=100" -> "scavenger-none-gogc-100"),
+// cut to 100 characters, and suffixed "~2", "~3", ... in grid order when two labels give the
+// same name.
+std::vector<std::string> gctraceFileNames(const std::vector<ConfigRun>& runs);
+std::string gctraceIndexCsv(const std::vector<ConfigRun>& runs);
 // One CSV field: quoted (with doubled quotes) when it holds a comma, quote or line break.
 std::string csvField(const std::string& text);
 
-// Renders trace.csv, compare.csv, gctrace.log and report.html, then writes them into dir
+// Renders trace.csv, compare.csv, report.html and the gctrace/ files, then writes them into dir
 // (created if missing), each atomically; nothing is written if rendering fails.
 void writeCompareOutputs(const std::string& dir, const Scenario& base, const std::vector<ConfigRun>& runs);
 

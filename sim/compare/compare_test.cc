@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -204,7 +205,8 @@ TEST(CompareSettle, NamedStepsCountByKindAndStepsSplitByIndex) {
 }
 
 TEST(CompareSettle, AlreadyWithinTheBandAtTheDropIsZero) {
-  const SimResult r = trace({{0, "start", 10}, {1, "drop_all", 95}, {2, "idle", 100}, {3, "idle", 100}});
+  const SimResult r =
+      trace({{0, "start", 10}, {0.5, "free_os_memory", 1000}, {1, "drop_all", 95}, {2, "idle", 100}, {3, "idle", 100}});
   const SettleTime t = settleAfterDrop(r);
   ASSERT_EQ(t.kind, SettleTime::Kind::Settled);
   EXPECT_EQ(t.fromStep, "drop_all");
@@ -213,7 +215,7 @@ TEST(CompareSettle, AlreadyWithinTheBandAtTheDropIsZero) {
 
 TEST(CompareSettle, MeasuresFromTheFirstSampleOfTheLastDropStep) {
   // A step that spans samples: its first row is the sample at or after its start.
-  const SimResult r = trace({{0, "start", 10},
+  const SimResult r = trace({{0, "start", 1000},
                              {1, "drop_all", 1000},
                              {2, "drop_all", 1000},
                              {3, "idle", 400},
@@ -247,7 +249,7 @@ TEST(CompareSettle, NoDropNorFreeOsMemoryIsNoDrop) {
 
 TEST(CompareSettle, NeverSettlesWhenOnlyTheLastSampleIsWithinTheBand) {
   // 111 is just outside 100 +- 10 %.
-  const SimResult r = trace({{0, "start", 10}, {1, "drop:cache", 1000}, {2, "idle", 111}, {3, "idle", 100}});
+  const SimResult r = trace({{0, "start", 1000}, {1, "drop:cache", 1000}, {2, "idle", 111}, {3, "idle", 100}});
   const SettleTime t = settleAfterDrop(r);
   EXPECT_EQ(t.kind, SettleTime::Kind::NeverSettled);
   EXPECT_DOUBLE_EQ(t.fromTimeS, 1);
@@ -262,9 +264,9 @@ TEST(CompareSettle, TableAndCsvShowTheThreeKinds) {
   const std::vector<CompareRow> rows = {compareRow("a", settled), compareRow("b", never), compareRow("c", none)};
   const auto csv = lines(compareCsv(rows));
   ASSERT_EQ(csv.size(), 4u);
-  EXPECT_EQ(csv[1], "a,1000,0.0000,100,settled,1.0000,0.0000,0,0,0,0,0,0,0,0,0");
-  EXPECT_EQ(csv[2], "b,1000,0.0000,100,never,,0.0000,0,0,0,0,0,0,0,0,0");
-  EXPECT_EQ(csv[3], "c,1000,0.0000,100,no_drop,,,0,0,0,0,0,0,0,0,0");
+  EXPECT_EQ(csv[1], "a,1000,0.0000,100,,settled,1.0000,0.0000,0,0,0,0,0,0,0,0,0");
+  EXPECT_EQ(csv[2], "b,1000,0.0000,100,,never,,0.0000,0,0,0,0,0,0,0,0,0");
+  EXPECT_EQ(csv[3], "c,1000,0.0000,100,,no_drop,,,0,0,0,0,0,0,0,0,0");
   Scenario s;
   s.name = "hand";
   const auto table = lines(compareTable(s, rows));
@@ -273,6 +275,108 @@ TEST(CompareSettle, TableAndCsvShowTheThreeKinds) {
   EXPECT_NE(table[3].find("1.0 s"), std::string::npos) << table[3];
   EXPECT_NE(table[4].find("never"), std::string::npos) << table[4];
   EXPECT_NE(table[5].find("  -  "), std::string::npos) << table[5];
+}
+
+TEST(CompareSettle, NeverWhenRssEndsLessThanTenPercentBelowItsValueBeforeTheDrop) {
+  // A scavenger that never releases: RES stays where it was, which the band alone would call
+  // settled at once (0 s, the best of the table).
+  const SimResult kept = trace({{0, "start", 10}, {1, "live_set:a", 1000}, {2, "drop:a", 1000}, {3, "idle", 1000},
+                                {4, "idle", 1000}});
+  const SettleTime t = settleAfterDrop(kept);
+  EXPECT_EQ(t.kind, SettleTime::Kind::NeverReleased);
+  EXPECT_EQ(t.rssBefore, Bytes(1000));
+  EXPECT_DOUBLE_EQ(t.fromTimeS, 2);
+  // The boundary: 900 is exactly 10 % below 1000 (released, settled when it got there), 901 is not.
+  const auto ending = [](int64_t final) {
+    return trace({{0, "live_set:a", 1000}, {1, "drop:a", 1000}, {2, "idle", 950}, {3, "idle", final}, {4, "idle", final}});
+  };
+  const SettleTime at900 = settleAfterDrop(ending(900));
+  EXPECT_EQ(at900.kind, SettleTime::Kind::Settled);
+  EXPECT_DOUBLE_EQ(at900.seconds, 1);  // 950 is within 10 % of 900: settled from t = 2
+  EXPECT_EQ(settleAfterDrop(ending(901)).kind, SettleTime::Kind::NeverReleased);
+  const CompareRow row = compareRow("kept", kept);
+  EXPECT_EQ(lines(compareCsv({row}))[1], "kept,1000,1.0000,1000,,never,,2.0000,0,0,0,0,0,0,0,0,0");
+  Scenario s;
+  s.name = "hand";
+  EXPECT_NE(lines(compareTable(s, {row}))[3].find(" never "), std::string::npos);
+}
+
+SimResult oomKilledAt(double t) {
+  SimResult r = trace({{0, "start", 10}, {1, "live_set:a", 1000}, {t, "oom_kill", 2000}});
+  r.rows.back().mem.oomKilled = true;
+  r.rows.back().mem.oomCgroup = true;
+  r.rows.back().mem.oomLimit = Bytes(2000);
+  return r;
+}
+
+// The index of the column named `name` in the header line of an aligned table or a CSV.
+size_t columnOf(const std::string& header, const std::string& name, char sep) {
+  std::vector<std::string> cols;
+  if (sep == ',') {
+    std::istringstream in(header);
+    for (std::string c; std::getline(in, c, ',');) cols.push_back(c);
+  } else {  // two or more spaces between columns
+    size_t p = 0;
+    while (p < header.size()) {
+      size_t e = header.find("  ", p);
+      if (e == std::string::npos) e = header.size();
+      cols.push_back(header.substr(p, e - p));
+      p = header.find_first_not_of(' ', e);
+      if (p == std::string::npos) break;
+    }
+  }
+  return static_cast<size_t>(std::find(cols.begin(), cols.end(), name) - cols.begin());
+}
+
+TEST(CompareOom, TheKillTimeIsAColumnOfTheTableAndTheCsv) {
+  const std::vector<CompareRow> rows = {compareRow("killed", oomKilledAt(2.5)),
+                                        compareRow("lived", trace({{0, "start", 10}, {1, "idle", 100}}))};
+  EXPECT_TRUE(rows[0].oomKilled);
+  EXPECT_DOUBLE_EQ(rows[0].oomKillTimeS, 2.5);
+  EXPECT_FALSE(rows[1].oomKilled);
+  // A killed run has no settle time, whatever its trace holds: it is "killed", not "-".
+  EXPECT_EQ(rows[0].settle.kind, SettleTime::Kind::OomKilled);
+  const auto csv = lines(compareCsv(rows));
+  ASSERT_EQ(csv.size(), 3u);
+  const size_t col = columnOf(csv[0], "oom_kill", ',');
+  std::vector<std::vector<std::string>> cells;
+  for (size_t i = 1; i < 3; ++i) {
+    std::istringstream in(csv[i] + ",");
+    cells.emplace_back();
+    for (std::string c; std::getline(in, c, ',');) cells.back().push_back(c);
+  }
+  ASSERT_LT(col, cells[0].size());
+  EXPECT_EQ(cells[0][col], "2.5000");
+  EXPECT_EQ(cells[1][col], "");
+  EXPECT_EQ(cells[0][col + 1], "oom_killed");
+  Scenario s;
+  s.name = "hand";
+  const auto table = lines(compareTable(s, rows));
+  ASSERT_GE(table.size(), 5u);
+  const size_t start = table[2].find("OOM kill");
+  ASSERT_NE(start, std::string::npos) << table[2];
+  // Right-aligned under its header: the cell ends where the header ends.
+  const size_t end = start + std::string("OOM kill").size();
+  EXPECT_EQ(table[3].substr(end - 5, 5), "2.5 s") << table[3];
+  EXPECT_EQ(table[4].substr(end - 1, 1), "-") << table[4];
+  EXPECT_EQ(table[4].substr(end - 2, 1), " ") << table[4];
+  EXPECT_NE(table[3].find("killed"), std::string::npos);
+}
+
+TEST(CompareGctrace, OneFilePerConfigurationNamedFromItsLabelWithAnIndex) {
+  std::vector<ConfigRun> runs = {{"a=b,c", SimResult{}}, {"a-b-c", SimResult{}}, {"GODEBUG=madvdontneed=0", SimResult{}},
+                                 {"../x", SimResult{}}};
+  runs[0].second.gctrace = {"gc 1 @0.010s 0%: x", "scav 0 KiB work"};
+  runs[0].second.goVersion = "1.19";
+  runs[0].second.scavenger = "none";
+  EXPECT_EQ(gctraceFileNames(runs),
+            (std::vector<std::string>{"a-b-c.log", "a-b-c~2.log", "GODEBUG-madvdontneed-0.log", "_..-x.log"}));
+  const auto index = lines(gctraceIndexCsv(runs));
+  ASSERT_EQ(index.size(), 5u);
+  EXPECT_EQ(index[0], "file,config,go,scavenger,madvise,pacer,gc_lines");
+  EXPECT_EQ(index[1], "a-b-c.log,\"a=b,c\",1.19,none,,,2");
+  EXPECT_EQ(index[2], "a-b-c~2.log,a-b-c,,,,,0");
+  EXPECT_EQ(gctraceLog(runs[0].second), "gc 1 @0.010s 0%: x\nscav 0 KiB work\n");
 }
 
 // --- running the grid ---
@@ -291,7 +395,8 @@ TEST(CompareRun, OutputsDoNotDependOnHowManyJobsRun) {
     b.push_back(compareRow(parallel[i].first, parallel[i].second));
   }
   EXPECT_EQ(combinedTraceCsv(serial), combinedTraceCsv(parallel));
-  EXPECT_EQ(combinedGctrace(serial), combinedGctrace(parallel));
+  EXPECT_EQ(gctraceIndexCsv(serial), gctraceIndexCsv(parallel));
+  for (size_t i = 0; i < 4; ++i) EXPECT_EQ(gctraceLog(serial[i].second), gctraceLog(parallel[i].second)) << i;
   EXPECT_EQ(compareCsv(a), compareCsv(b));
   // The seeds differ, so the runs are not all the same (the comparison above could not pass
   // by every run producing one trace).
@@ -321,10 +426,12 @@ TEST(CompareRun, EndToEndLowerGogcPeaksNoHigherAndEveryFileIsWritten) {
   const Scenario base = smallScenario();
   const auto runs = runGrid(expandGrid(base, {parseVary("gogc=50,100")}), 2);
   writeCompareOutputs(dir, base, runs);
-  for (const char* f : {"trace.csv", "compare.csv", "gctrace.log", "report.html"}) {
+  for (const char* f : {"trace.csv", "compare.csv", "gctrace/index.csv", "gctrace/gogc-50.log", "gctrace/gogc-100.log",
+                        "report.html"}) {
     EXPECT_FALSE(readFile(dir + "/" + f).empty()) << f;
     EXPECT_FALSE(std::filesystem::exists(dir + "/" + f + ".tmp")) << f;
   }
+  EXPECT_FALSE(std::filesystem::exists(dir + "/gctrace.log"));
   const auto csv = lines(readFile(dir + "/compare.csv"));
   ASSERT_EQ(csv.size(), 3u);
   EXPECT_EQ(csv[1].rfind("gogc=50,", 0), 0u);
@@ -337,10 +444,28 @@ TEST(CompareRun, EndToEndLowerGogcPeaksNoHigherAndEveryFileIsWritten) {
   EXPECT_EQ(high.settle.fromStep, "drop:cache");
   EXPECT_GT(high.releasedTotal, MiB(100));
   EXPECT_EQ(high.releasedTotal, high.releasedBackground + high.releasedEager + high.releasedForced);
-  const std::string gctrace = readFile(dir + "/gctrace.log");
-  EXPECT_EQ(gctrace.rfind("[gogc=50] ", 0), 0u);
-  EXPECT_NE(gctrace.find("\n[gogc=100] "), std::string::npos);
+  // Each configuration's gctrace is exactly what `run` writes: gctrace lines with nothing before them.
+  const std::string gctrace = readFile(dir + "/gctrace/gogc-50.log");
+  EXPECT_EQ(gctrace, gctraceLog(runs[0].second));
+  EXPECT_EQ(gctrace.rfind("gc 1 @", 0), 0u);
+  EXPECT_EQ(gctrace.find('['), std::string::npos);
+  EXPECT_NE(readFile(dir + "/gctrace/gogc-100.log"), gctrace);
+  EXPECT_EQ(lines(readFile(dir + "/gctrace/index.csv"))[2].rfind("gogc-100.log,gogc=100,1.19,", 0), 0u);
   EXPECT_NE(readFile(dir + "/report.html").find("gogc=100"), std::string::npos);
+}
+
+TEST(CompareRun, AScavengerThatNeverReleasesNeverSettles) {
+  // The new user's case: scavenger=none keeps the dropped set resident; it must not read "0.0 s".
+  const auto runs = runGrid(expandGrid(smallScenario(), {parseVary("scavenger=none,background-1.19")}), 2);
+  const CompareRow none = compareRow(runs[0].first, runs[0].second), bg = compareRow(runs[1].first, runs[1].second);
+  EXPECT_EQ(none.settle.kind, SettleTime::Kind::NeverReleased);
+  EXPECT_EQ(none.releasedTotal, Bytes(0));
+  EXPECT_EQ(bg.settle.kind, SettleTime::Kind::Settled);
+  EXPECT_GT(bg.settle.seconds, 0);
+  Scenario s = smallScenario();
+  const auto table = lines(compareTable(s, {none, bg}));
+  EXPECT_NE(table[4].find(" never "), std::string::npos) << table[4];
+  EXPECT_EQ(table[4].find("0.0 s"), std::string::npos) << table[4];
 }
 
 // --- the command line ---

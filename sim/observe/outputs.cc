@@ -208,11 +208,16 @@ void writeFileAtomic(const std::string& path, const std::string& content) {
   std::filesystem::rename(tmp, path);
 }
 
+std::string gctraceLog(const SimResult& r) {
+  std::string out;
+  for (const auto& l : r.gctrace) out += l + "\n";
+  return out;
+}
+
 void writeOutputs(const std::string& dir, const Scenario& s, const SimResult& r) {
   std::filesystem::create_directories(dir);
   const Summary sum = summarize(r);
-  std::string gctrace;
-  for (const auto& l : r.gctrace) gctrace += l + "\n";
+  const std::string gctrace = gctraceLog(r);
   // Render everything first, then rename into place.
   const std::string csv = traceCsv(r), json = summaryJson(s, r, sum), html = reportHtml(s, r);
   writeFileAtomic(dir + "/trace.csv", csv);

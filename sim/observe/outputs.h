@@ -34,6 +34,8 @@ std::string gcCountWords(const MemSnapshot& m);
 std::string limiterOnWords(const MemSnapshot& m);
 std::string limiterIdleWords(const MemSnapshot& m);
 std::string traceCsv(const SimResult& r);
+// gctrace.log: the run's GODEBUG=gctrace=1,scavtrace=1 lines, one per line, nothing added.
+std::string gctraceLog(const SimResult& r);
 std::string summaryJson(const Scenario& s, const SimResult& r, const Summary& sum);
 void printSummary(std::ostream& out, const Scenario& s, const SimResult& r, const Summary& sum);
 // Writes trace.csv, gctrace.log, summary.json and report.html into dir (created if missing).

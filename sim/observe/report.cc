@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdarg>
+#include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <sstream>
 
 #include "observe/outputs.h"
@@ -185,6 +187,62 @@ struct LegendItem {
   double width = 1.5;
 };
 
+double peakOf(const ChartSeries& s) {
+  double m = 0;
+  for (const double y : s.y) m = std::max(m, finite(y));
+  return m;
+}
+
+// FNV-1a of the title and series names: a deterministic id for the chart's clip path.
+uint32_t chartHash(const ChartSpec& spec) {
+  uint32_t h = 2166136261u;
+  auto mix = [&](const std::string& text) {
+    for (const char c : text) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+    h = (h ^ 0xffu) * 16777619u;
+  };
+  mix(spec.title);
+  for (const auto& s : spec.series) mix(s.name);
+  for (const auto& s : spec.overlay) mix(s.name);
+  return h;
+}
+
+std::string formatValue(AxisKind kind, double v) {
+  switch (kind) {
+    case AxisKind::Bytes: return formatBytes(v);
+    case AxisKind::Fraction: return formatPercent(v);
+    case AxisKind::Seconds: return formatTime(v);
+    case AxisKind::Number: break;
+  }
+  return fmt("%g", v);
+}
+
+// The note over the plot naming each line above the top, and a triangle at the top edge where
+// each first leaves the plot.
+void aboveTheTop(std::ostringstream& o, const ChartSpec& spec, const std::vector<ChartSeries>& lines,
+                 const std::vector<size_t>& above, const Frame& f, size_t colorOffset) {
+  std::string note = "\u25B2 above the top (" + formatValue(spec.yKind, f.yhi) + "): ";
+  for (size_t k = 0; k < above.size(); ++k) {
+    const ChartSeries& s = lines[above[k]];
+    note += (k ? "; " : "") + s.name + " peak " + formatValue(spec.yKind, peakOf(s));
+  }
+  // Cut to the chart's width (about 6 px a character); the whole note is the tooltip.
+  const size_t maxChars = static_cast<size_t>(std::max(10.0, (f.right + 10) / 6.0));
+  o << "<g class=\"above-top\"><title>" << htmlEscape(note) << "</title><text x=\"10\" y=\"38\" font-size=\"11\" "
+       "fill=\"#b71c1c\">" << htmlEscape(utf8Truncate(note, maxChars)) << "</text>\n";
+  for (const size_t i : above) {
+    const ChartSeries& s = lines[i];
+    const size_t m = std::min(s.x.size(), s.y.size());
+    for (size_t k = 0; k < m; ++k) {
+      if (finite(s.y[k]) <= f.yhi) continue;
+      const double x = f.px(s.x[k]);
+      o << fmt("<path d=\"M%.1f %.1fl-5 8h10z\"", x, f.top - 8) << " fill=\"" << htmlEscape(colorOf(s, i + colorOffset))
+        << "\"><title>" << htmlEscape(s.name) << " goes above the top here</title></path>\n";
+      break;
+    }
+  }
+  o << "</g>\n";
+}
+
 std::string renderChart(const ChartSpec& spec, bool stacked) {
   const double W = std::max(200, spec.width), H = std::max(120, spec.height);
   const std::vector<ChartSeries>& lines = stacked ? spec.overlay : spec.series;
@@ -222,10 +280,21 @@ std::string renderChart(const ChartSpec& spec, bool stacked) {
     }
   }
   if (!any) xhi = xlo + 1;
+  if (spec.xTo > spec.xFrom) {
+    xlo = spec.xFrom;
+    xhi = spec.xTo;
+  }
+  const double dataYmax = ymax;
+  if (spec.yTop > 0) ymax = spec.yTop;
 
   const AxisTicks xt = makeTicks(spec.xKind, xlo, xhi, 8, false);
   const AxisTicks yt = makeTicks(spec.yKind, ymin, ymax, 5, true);
-  const Frame f{78, W - 20, 30, H - 34, xt.lo, xt.hi, yt.lo, yt.hi};
+  // Lines above a fixed top: named in a note over the plot, which moves the plot down a line.
+  std::vector<size_t> above;
+  if (spec.yTop > 0 && dataYmax > yt.hi)
+    for (size_t i = 0; i < lines.size(); ++i)
+      if (peakOf(lines[i]) > yt.hi) above.push_back(i);
+  const Frame f{78, W - 20, above.empty() ? 30.0 : 46.0, H - 34, xt.lo, xt.hi, yt.lo, yt.hi};
 
   // Legend layout: rows under the x-axis labels.
   std::vector<LegendItem> legend;
@@ -258,8 +327,12 @@ std::string renderChart(const ChartSpec& spec, bool stacked) {
     << "\" font-family=\"system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif\" font-size=\"11\">\n";
   o << "<title>" << htmlEscape(spec.title) << "</title>\n";
   o << "<rect x=\"0\" y=\"0\" width=\"" << W << "\" height=\"" << totalH << "\" fill=\"#fff\"/>\n";
-  o << "<text x=\"" << f.left << "\" y=\"18\" font-size=\"13\" font-weight=\"600\" fill=\"#222\">"
-    << htmlEscape(spec.title) << "</text>\n";
+  // Over the plot in a wide chart; from the left edge in a small one, which needs the room. Cut to
+  // the width (~8 px a bold character); the whole title is the tooltip.
+  const double titleX = W < 600 ? 10 : f.left;
+  const size_t titleChars = static_cast<size_t>(std::max(10.0, (W - titleX - 10) / 8.2));
+  o << "<text x=\"" << titleX << "\" y=\"18\" font-size=\"13\" font-weight=\"600\" fill=\"#222\">"
+    << htmlEscape(utf8Truncate(spec.title, titleChars)) << "</text>\n";
 
   // Grid and axis labels.
   std::string grid;
@@ -307,7 +380,13 @@ std::string renderChart(const ChartSpec& spec, bool stacked) {
     }
   }
 
-  // Lines.
+  // Lines, clipped to the plot when the axis has a fixed top.
+  const std::string clipId = fmt("clip-%08x", static_cast<unsigned>(chartHash(spec)));
+  if (spec.yTop > 0)
+    o << "<clipPath id=\"" << clipId << "\">"
+      << fmt("<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>", f.left, f.top - 1, f.right - f.left,
+             f.bottom - f.top + 1)
+      << "</clipPath>\n<g clip-path=\"url(#" << clipId << ")\">\n";
   for (size_t i = 0; i < lines.size(); ++i) {
     const auto& s = lines[i];
     const size_t m = std::min(s.x.size(), s.y.size());
@@ -324,6 +403,17 @@ std::string renderChart(const ChartSpec& spec, bool stacked) {
       << "\" stroke-linejoin=\"round\"" << dashAttr(s.dash) << "><title>" << htmlEscape(s.name)
       << "</title></polyline>\n";
   }
+  if (spec.yTop > 0) o << "</g>\n";
+  for (const auto& s : lines) {
+    const size_t m = std::min(s.x.size(), s.y.size());
+    if (s.endMark.empty() || m == 0) continue;
+    const double x = f.px(s.x[m - 1]), y = std::max(f.top, f.py(s.y[m - 1]));
+    o << "<g class=\"end-mark\"><title>" << htmlEscape(s.endMark) << "</title>"
+      << fmt("<path d=\"M%.1f %.1fl10 10m0 -10l-10 10\" stroke=\"#fff\" stroke-width=\"5\"/>", x - 5, y - 5)
+      << fmt("<path d=\"M%.1f %.1fl10 10m0 -10l-10 10\" stroke=\"#c62828\" stroke-width=\"2.5\"/>", x - 5, y - 5)
+      << "</g>\n";
+  }
+  if (!above.empty()) aboveTheTop(o, spec, lines, above, f, stacked ? spec.series.size() : 0);
 
   // Ticks under the plot (GC cycles), one per pixel at most.
   if (!spec.ticks.empty()) {
@@ -358,8 +448,8 @@ std::string renderChart(const ChartSpec& spec, bool stacked) {
       for (; j < ms.size() && f.px(ms[j].x) - x < 12; ++j) label += ", " + ms[j].label;
       o << "<g class=\"marker\"><title>" << htmlEscape(label) << " (" << htmlEscape(formatTime(ms[i].x))
         << ")</title>"
-        << fmt("<path d=\"M%.1f %.1fV%.1f\" stroke=\"#888\" stroke-width=\"1\" stroke-dasharray=\"4 3\"/>", x, f.top,
-               f.bottom)
+        << fmt("<path d=\"M%.1f %.1fV%.1f\" stroke=\"%s\" stroke-width=\"1\" stroke-dasharray=\"4 3\"/>", x, f.top,
+               f.bottom, htmlEscape(ms[i].color.empty() ? std::string("#888") : ms[i].color).c_str())
         << fmt("<text transform=\"translate(%.1f,%.1f) rotate(90)\" font-size=\"10\" fill=\"#333\" stroke=\"#fff\" "
                  "stroke-width=\"3\" stroke-opacity=\"0.85\" paint-order=\"stroke\">", x + 3, f.top + 4)
         << htmlEscape(utf8Truncate(label, maxChars)) << "</text></g>\n";
@@ -483,7 +573,7 @@ std::vector<ChartMarker> stepMarkers(const SimResult& r) {
   const std::vector<StepSpan> spans = stepSpans(r);
   for (size_t i = 0; i < spans.size(); ++i) {
     if (i == 0 && spans[i].label == "start") continue;
-    out.push_back({spans[i].from, spans[i].label});
+    out.push_back({spans[i].from, spans[i].label, spans[i].label == "oom_kill" ? "#c62828" : ""});
   }
   return out;
 }
@@ -538,16 +628,26 @@ th{background:#f6f6f6;font-weight:600}td.num,th.num{text-align:right;font-varian
 tr.total td{font-weight:600;border-top:2px solid #bbb}tr.ref td{color:#555}
 table.knobs td:first-child{color:#555}
 svg.chart{width:100%;height:auto;max-width:1000px;display:block;margin:.4em 0}
+.scroll{overflow-x:auto;max-width:100%;margin:.4em 0 .8em}.scroll table{margin:0}
+.scroll td:first-child,.scroll th:first-child{position:sticky;left:0;background:#fff}.scroll th:first-child{background:#f6f6f6}
+div.oom{background:#fde8e8;border-left:4px solid #c62828;padding:.4em .7em;margin:.8em 0}div.oom ul{margin:.2em 0}
+.scroll tr.oom td{background:#fde8e8;color:#8e0000}
+body.compare{max-width:1360px}#compare-summary td{white-space:nowrap}#compare-summary th{white-space:normal}
+#compare-summary td:first-child{white-space:normal;min-width:12em}span.nw{white-space:nowrap}span.sub{display:block;font-size:.78em;color:#777;font-weight:normal}
+table.by-config td:first-child{white-space:nowrap}table.by-config th.part{text-align:right;font-size:.85em}
+table.by-config th.ref,table.by-config tr td:nth-last-child(-n+2){color:#666}span.pct{display:block;font-size:.78em;color:#777}
+.multiples{display:grid;grid-template-columns:repeat(auto-fill,minmax(400px,1fr));gap:4px 12px}.multiples svg.chart{margin:0}
 .sw{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:6px;vertical-align:-1px}
 ul.legend{list-style:none;padding:0;margin:.3em 0}ul.legend li{margin:.15em 0}ul.legend code{font-weight:600}
 p.why{margin:.35em 0}details{margin:.5em 0}summary{cursor:pointer;color:#1565c0}
 pre{background:#f7f7f7;border:1px solid #e4e4e4;padding:8px;overflow-x:auto;font-size:12px;line-height:1.35}
 footer{margin-top:3em;color:#888;font-size:.85em})";
 
-void pageStart(std::ostringstream& o, const std::string& title) {
+void pageStart(std::ostringstream& o, const std::string& title, const std::string& bodyClass = "") {
   o << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>"
-    << htmlEscape(title) << "</title>\n<style>\n" << kCss << "\n</style>\n</head>\n<body>\n";
+    << htmlEscape(title) << "</title>\n<style>\n" << kCss << "\n</style>\n</head>\n<body"
+    << (bodyClass.empty() ? "" : " class=\"" + bodyClass + "\"") << ">\n";
 }
 
 void pageEnd(std::ostringstream& o) {
@@ -677,6 +777,168 @@ void partsLegend(std::ostringstream& o) {
 
 std::string peakWhen(const Summary& sum) {
   return "At the peak (t = " + formatTime(sum.peak.timeS) + ", step " + sum.peakStep + ")";
+}
+
+// ---------------------------------------------------------------------------------------------
+// The compare page
+
+// Okabe & Ito's colour-blind-safe palette (blue, orange, bluish green, vermillion, reddish
+// purple, black): kMaxOverlaidConfigs colours that stay apart on white.
+const char* const kConfigPalette[kMaxOverlaidConfigs] = {"#0072b2", "#e69f00", "#009e73",
+                                                         "#d55e00", "#cc79a7", "#000000"};
+
+std::string configColor(size_t i) { return kConfigPalette[i % kMaxOverlaidConfigs]; }
+
+std::string oomKillText(const Summary& m) {
+  return "at " + formatTime(m.end.timeS) + " by the " +
+         (m.end.oomCgroup ? "memory cgroup's OOM killer (memory.max " : "kernel's OOM killer (RAM ") +
+         formatBytes(d(m.end.oomLimit)) + ")";
+}
+
+void oomBanner(std::ostringstream& o, const std::vector<std::pair<std::string, SimResult>>& runs,
+               const std::vector<Summary>& sums) {
+  std::vector<size_t> killed;
+  for (size_t i = 0; i < runs.size(); ++i)
+    if (sums[i].oomKilled) killed.push_back(i);
+  if (killed.empty()) return;
+  o << "<div class=\"oom\" id=\"oom\"><b>OOM-killed:</b> " << killed.size() << " of " << runs.size()
+    << " configurations did not survive; their figures end at the kill.<ul>\n";
+  for (const size_t i : killed)
+    o << "<li><code>" << htmlEscape(runs[i].first) << "</code> " << htmlEscape(oomKillText(sums[i]))
+      << ", RES " << htmlEscape(formatBytes(d(sums[i].end.rss))) << "</li>\n";
+  o << "</ul></div>\n";
+}
+
+// "gogc=50,<wbr>scavenger=none": a label that may wrap after its commas when the table is tight.
+std::string wrapAfterCommas(const std::string& escaped) {
+  std::string out;
+  for (const char c : escaped) out += c == ',' ? std::string(",<wbr>") : std::string(1, c);
+  return out;
+}
+
+// One row per configuration; an OOM-killed one is marked (class oom) and says when.
+void compareSummaryTable(std::ostringstream& o, const std::vector<std::pair<std::string, SimResult>>& runs,
+                         const std::vector<Summary>& sums, const std::vector<std::string>& settle, bool swatches) {
+  const bool withSettle = settle.size() == runs.size();
+  o << "<section id=\"summary\">\n<h2>Summary</h2>\n";
+  if (withSettle)
+    o << "<p class=\"note\"><b>settle</b>: time from the last drop (or, without one, the last free_os_memory) "
+         "until RES stays within 10 % of its final value; <b>never</b>: RES at the end is not at least 10 % below "
+         "RES before that step, or not within 10 % before the last sample; <b>killed</b>: OOM-killed; -: no such "
+         "step.</p>\n";
+  o << "<div class=\"scroll\"><table id=\"compare-summary\">\n<tr><th>configuration<span class=\"sub\">Go / "
+       "scavenger / madvise</span></th><th class=\"num\">peak RES</th><th class=\"num\">peak RES at</th><th class=\"num\">RES at "
+       "end</th><th class=\"num\">OOM kill</th>"
+    << (withSettle ? "<th class=\"num\">settle</th>" : "")
+    << "<th class=\"num\">peak pprof heap</th><th class=\"num\">pprof heap at end</th><th "
+       "class=\"num\">HeapReleased at end</th><th class=\"num\">GC cycles</th><th class=\"num\">GC CPU "
+       "at end</th><th class=\"num\">simulated time</th></tr>\n";
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const SimResult& r = runs[i].second;
+    const Summary& m = sums[i];
+    auto num = [&](const std::string& text) { o << "<td class=\"num\">" << htmlEscape(text) << "</td>"; };
+    o << "<tr data-config=\"" << htmlEscape(runs[i].first) << "\"" << (m.oomKilled ? " class=\"oom\"" : "") << "><td>";
+    // The swatch stays on the line of the label's first part.
+    const std::string label = wrapAfterCommas(htmlEscape(runs[i].first));
+    const size_t firstBreak = std::min(label.find("<wbr>"), label.size());
+    o << "<span class=\"nw\">";
+    if (swatches) o << "<span class=\"sw\" style=\"background:" << configColor(i) << "\"></span>";
+    o << label.substr(0, firstBreak) << "</span>" << label.substr(firstBreak) << "<span class=\"sub\">"
+      << htmlEscape(r.goVersion + " / " + r.scavenger + " / " + r.madvise) << "</span></td>";
+    num(formatBytes(d(m.peak.rss)));
+    o << "<td class=\"num\">" << htmlEscape(formatTime(m.peak.timeS)) << "<span class=\"sub\">"
+      << htmlEscape(m.peakStep) << "</span></td>";
+    num(formatBytes(d(m.end.rss)));
+    o << "<td class=\"num\" title=\"" << htmlEscape(m.oomKilled ? oomKillText(m) : "not killed") << "\">"
+      << (m.oomKilled ? "<b>" + htmlEscape(formatTime(m.end.timeS)) + "</b>" : std::string("-")) << "</td>";
+    if (withSettle) num(settle[i]);
+    num(formatBytes(d(m.peakPprof)));
+    num(formatBytes(d(m.end.pprofInuse)));
+    num(formatBytes(d(m.end.heapReleased)));
+    o << "<td class=\"num\">" << m.end.numGc << "<span class=\"sub\">" << m.end.numPeriodicGc << " periodic<br>"
+      << m.end.numForcedGc << " runtime.GC()</span></td>";
+    num(formatPercent(m.end.gcCpuFraction));
+    num(formatTime(m.simulatedSeconds));
+    o << "</tr>\n";
+  }
+  o << "</table></div>\n</section>\n";
+}
+
+// The step boundaries of every configuration, one marker per distinct (time, step); one that
+// not every configuration has names those that do; an OOM kill is red.
+std::vector<ChartMarker> everyConfigsMarkers(const std::vector<std::pair<std::string, SimResult>>& runs) {
+  struct Seen {
+    ChartMarker m;
+    std::vector<std::string> configs;
+  };
+  std::vector<Seen> seen;
+  for (const auto& [label, r] : runs)
+    for (const ChartMarker& m : stepMarkers(r)) {
+      auto it = std::find_if(seen.begin(), seen.end(),
+                             [&](const Seen& x) { return x.m.x == m.x && x.m.label == m.label; });
+      if (it == seen.end()) it = seen.insert(seen.end(), Seen{m, {}});
+      it->configs.push_back(label);
+    }
+  std::vector<ChartMarker> out;
+  for (Seen& x : seen) {
+    if (x.configs.size() < runs.size()) {
+      std::string who;
+      for (const auto& c : x.configs) who += (who.empty() ? "" : "; ") + c;
+      x.m.label += " (" + who + ")";
+    }
+    out.push_back(x.m);
+  }
+  return out;
+}
+
+// "runtime_<wbr>overhead": a column header that may wrap after its underscores, nowhere else.
+std::string wrapAtUnderscores(const std::string& name) {
+  std::string out;
+  for (const char c : name) out += c == '_' ? std::string("_<wbr>") : std::string(1, c);
+  return out;
+}
+
+// The RES breakdown of many configurations: one row per configuration (so the table grows down,
+// not across), a column per part of RES, then RES and, for comparison, the pprof heap and
+// HeapReleased; each cell in MiB with its share of RES under it.
+void breakdownByConfig(std::ostringstream& o, const std::string& id, const std::vector<std::string>& labels,
+                       const std::vector<MemSnapshot>& snaps, const std::vector<bool>& killed) {
+  o << "<div class=\"scroll\"><table id=\"" << htmlEscape(id) << "\" class=\"by-config\">\n<tr><th>configuration</th>";
+  for (const Part& p : kParts)
+    o << "<th class=\"part\" data-key=\"" << p.key << "\"><span class=\"sw\" style=\"background:" << p.color
+      << "\"></span>" << wrapAtUnderscores(p.label) << "</th>";
+  o << "<th class=\"part\" data-key=\"rss\">RES (MiB)</th><th class=\"part ref\" data-key=\"pprof_inuse\">pprof heap</th>"
+       "<th class=\"part ref\" data-key=\"heap_released\">HeapReleased</th></tr>\n";
+  for (size_t i = 0; i < snaps.size(); ++i) {
+    const MemSnapshot& m = snaps[i];
+    auto cell = [&](Bytes b, bool withShare) {
+      o << "<td class=\"num\">" << formatMiB(b);
+      if (withShare) o << "<span class=\"pct\">" << share(b, m.rss) << "</span>";
+      o << "</td>";
+    };
+    o << "<tr data-config=\"" << htmlEscape(labels[i]) << "\"" << (killed[i] ? " class=\"oom\"" : "") << "><td>"
+      << htmlEscape(labels[i]) << "</td>";
+    for (const Part& p : kParts) cell(m.*(p.field), true);
+    cell(m.rss, false);
+    cell(m.pprofInuse, true);
+    cell(m.heapReleased, false);
+    o << "</tr>\n";
+  }
+  o << "</table></div>\n";
+}
+
+// A small chart of one configuration on the axes every configuration's chart shares.
+ChartSpec smallMultiple(const std::string& label, const SimResult& r, const Summary& m, double xTo, double yTop) {
+  ChartSpec c;
+  c.title = label + (m.oomKilled ? " (OOM-killed)" : "");
+  c.width = 480;
+  c.height = 220;
+  c.maxPoints = 600;
+  c.xFrom = 0;
+  c.xTo = xTo;
+  c.yTop = yTop;
+  c.markers = stepMarkers(r);
+  return c;
 }
 
 }  // namespace
@@ -859,83 +1121,125 @@ std::string reportHtml(const Scenario& s, const SimResult& r) {
   return o.str();
 }
 
-std::string compareReportHtml(const std::vector<std::pair<std::string, SimResult>>& runs, const Scenario& s) {
+double runawayCap(std::vector<double> peaks) {
+  std::sort(peaks.begin(), peaks.end(), std::greater<>());
+  for (size_t k = 1; k <= peaks.size() / 2; ++k)
+    if (peaks[k] > 0 && peaks[k - 1] > 2 * peaks[k]) return 1.1 * peaks[k];
+  return 0;
+}
+
+std::string compareReportHtml(const std::vector<std::pair<std::string, SimResult>>& runs, const Scenario& s,
+                              const std::vector<std::string>& settle) {
   std::ostringstream o;
-  pageStart(o, "gomemsim compare: " + s.name);
+  pageStart(o, "gomemsim compare: " + s.name, "compare");
   o << "<header>\n<h1>gomemsim compare: " << htmlEscape(s.name) << "</h1>\n";
   if (!s.about.empty()) o << "<p class=\"about\">" << htmlEscape(s.about) << "</p>\n";
-  o << "<table class=\"knobs\" id=\"knobs\">\n";
+  o << "<div class=\"scroll\"><table class=\"knobs\" id=\"knobs\">\n";
   row(o, "scenario defaults", "Go " + goVersionText(s.runtime) + ", GOGC=" + gogcText(s.runtime.gogc) +
                                   ", GOMEMLIMIT=" + memLimitText(s) + ", GOMAXPROCS=" +
                                   std::to_string(gomaxprocsOf(s)) + ", seed " + std::to_string(s.seed));
   row(o, "configurations", std::to_string(runs.size()));
-  o << "</table>\n</header>\n";
+  o << "</table></div>\n</header>\n";
 
   std::vector<Summary> sums;
   for (const auto& [label, r] : runs) sums.push_back(summarize(r));
-  auto color = [](size_t i) { return std::string(kPalette[i % kPaletteSize]); };
+  const bool overlaid = runs.size() <= kMaxOverlaidConfigs;
+  oomBanner(o, runs, sums);
+  compareSummaryTable(o, runs, sums, settle, overlaid);
 
-  // Side-by-side summary.
-  o << "<section id=\"summary\">\n<h2>Summary</h2>\n<table id=\"compare-summary\">\n<tr><th></th>";
-  for (size_t i = 0; i < runs.size(); ++i)
-    o << "<th class=\"num\"><span class=\"sw\" style=\"background:" << color(i) << "\"></span>"
-      << htmlEscape(runs[i].first) << "</th>";
-  o << "</tr>\n";
-  auto line = [&](const std::string& name, auto value) {
-    o << "<tr><td>" << htmlEscape(name) << "</td>";
-    for (size_t i = 0; i < runs.size(); ++i) o << "<td class=\"num\">" << htmlEscape(value(runs[i].second, sums[i])) << "</td>";
-    o << "</tr>\n";
-  };
-  line("Go / scavenger / madvise", [](const SimResult& r, const Summary&) {
-    return r.goVersion + " / " + r.scavenger + " / " + r.madvise;
-  });
-  line("peak RES", [](const SimResult&, const Summary& m) { return formatBytes(d(m.peak.rss)); });
-  line("peak RES at", [](const SimResult&, const Summary& m) { return formatTime(m.peak.timeS) + " (" + m.peakStep + ")"; });
-  line("RES at end", [](const SimResult&, const Summary& m) { return formatBytes(d(m.end.rss)); });
-  line("peak pprof heap", [](const SimResult&, const Summary& m) { return formatBytes(d(m.peakPprof)); });
-  line("pprof heap at end", [](const SimResult&, const Summary& m) { return formatBytes(d(m.end.pprofInuse)); });
-  line("HeapReleased at end", [](const SimResult&, const Summary& m) { return formatBytes(d(m.end.heapReleased)); });
-  line("GC cycles", [](const SimResult&, const Summary& m) {
-    return gcCountWords(m.end);
-  });
-  line("GC CPU fraction at end", [](const SimResult&, const Summary& m) { return formatPercent(m.end.gcCpuFraction); });
-  line("simulated time", [](const SimResult&, const Summary& m) { return formatTime(m.simulatedSeconds); });
-  o << "</table>\n</section>\n";
-
-  const std::vector<ChartMarker> markers = runs.empty() ? std::vector<ChartMarker>{} : stepMarkers(runs[0].second);
-  ChartSpec c1;
-  c1.title = "RES (solid) and pprof heap (dashed) per configuration";
-  ChartSpec c2;
-  c2.title = "HeapReleased per configuration";
-  ChartSpec c3;
-  c3.title = "GC CPU fraction per configuration";
-  c3.yKind = AxisKind::Fraction;
-  c3.height = 240;
+  // The same axes for every chart of a metric: the whole time range, and a top that a runaway
+  // configuration does not set.
+  double xTo = 0;
+  std::vector<double> memPeaks, cpuPeaks;
   for (size_t i = 0; i < runs.size(); ++i) {
-    const auto& [label, r] = runs[i];
-    c1.series.push_back(bytesSeries(r, label + " rss", &MemSnapshot::rss, color(i), LineDash::Solid, 2.0));
-    c1.series.push_back(bytesSeries(r, label + " pprof_inuse", &MemSnapshot::pprofInuse, color(i), LineDash::Dashed, 1.5));
-    c2.series.push_back(bytesSeries(r, label + " heap_released", &MemSnapshot::heapReleased, color(i)));
-    c3.series.push_back(gcCpuSeries(r, label + " gc_cpu_fraction", color(i)));
+    xTo = std::max(xTo, sums[i].simulatedSeconds);
+    double m = 0, c = 0;
+    for (const auto& rw : runs[i].second.rows) {
+      m = std::max({m, d(rw.mem.rss), d(rw.mem.pprofInuse), d(rw.mem.heapReleased)});
+      c = std::max(c, finite(rw.mem.gcCpuFraction));
+    }
+    memPeaks.push_back(m);
+    cpuPeaks.push_back(c);
   }
-  c1.markers = c2.markers = c3.markers = markers;
-  o << "<section id=\"over-time\">\n<h2>Memory over time</h2>\n<p class=\"note\">One colour per configuration; "
-       "step boundaries are those of the first configuration.</p>\n"
-    << svgLineChart(c1) << svgLineChart(c2) << "</section>\n<section id=\"gc-cpu\">\n<h2>GC CPU</h2>\n"
-    << svgLineChart(c3) << "</section>\n";
+  const double memTop = runawayCap(memPeaks), cpuTop = runawayCap(cpuPeaks);
+  const std::string capNote =
+      memTop > 0 || cpuTop > 0
+          ? " Where one configuration goes far above the others, the y axis stops at 1.1 times the highest of the "
+            "others so that they stay readable; the chart names the configuration above its top, with its peak, "
+            "and a triangle marks where it leaves."
+          : "";
+  if (overlaid) {
+    const std::vector<ChartMarker> markers = everyConfigsMarkers(runs);
+    ChartSpec c1;
+    c1.title = "RES (solid) and pprof heap (dashed) per configuration";
+    ChartSpec c2;
+    c2.title = "HeapReleased per configuration";
+    ChartSpec c3;
+    c3.title = "GC CPU fraction per configuration";
+    c3.yKind = AxisKind::Fraction;
+    c3.height = 240;
+    for (size_t i = 0; i < runs.size(); ++i) {
+      const auto& [label, r] = runs[i];
+      c1.series.push_back(bytesSeries(r, label + " rss", &MemSnapshot::rss, configColor(i), LineDash::Solid, 2.0));
+      if (sums[i].oomKilled) c1.series.back().endMark = label + " OOM-killed " + oomKillText(sums[i]);
+      c1.series.push_back(
+          bytesSeries(r, label + " pprof_inuse", &MemSnapshot::pprofInuse, configColor(i), LineDash::Dashed, 1.5));
+      c2.series.push_back(bytesSeries(r, label + " heap_released", &MemSnapshot::heapReleased, configColor(i)));
+      c3.series.push_back(gcCpuSeries(r, label + " gc_cpu_fraction", configColor(i)));
+    }
+    c1.markers = c2.markers = c3.markers = markers;
+    c1.yTop = c2.yTop = memTop;
+    c3.yTop = cpuTop;
+    o << "<section id=\"over-time\">\n<h2>Memory over time</h2>\n<p class=\"note\">One colour per configuration. "
+         "Dashed vertical lines are the step boundaries of every configuration (a boundary that not all share names "
+         "its configurations; an OOM kill is red)."
+      << htmlEscape(capNote) << "</p>\n"
+      << svgLineChart(c1) << svgLineChart(c2) << "</section>\n<section id=\"gc-cpu\">\n<h2>GC CPU</h2>\n"
+      << svgLineChart(c3) << "</section>\n";
+  } else {
+    o << "<section id=\"over-time\">\n<h2>Memory over time</h2>\n<p class=\"note\">" << runs.size()
+      << " configurations are too many to tell apart in one chart: one small chart per configuration, all on the "
+         "same axes. Dashed vertical lines are each configuration's own step boundaries; an OOM kill is red."
+      << htmlEscape(capNote) << "</p>\n<div class=\"multiples\" id=\"memory-multiples\">\n";
+    for (size_t i = 0; i < runs.size(); ++i) {
+      const auto& [label, r] = runs[i];
+      ChartSpec c = smallMultiple(label, r, sums[i], xTo, memTop);
+      c.series = {bytesSeries(r, "rss", &MemSnapshot::rss, "#c62828", LineDash::Solid, 2.0),
+                  bytesSeries(r, "pprof_inuse", &MemSnapshot::pprofInuse, "#1565c0", LineDash::Dashed, 1.5),
+                  bytesSeries(r, "heap_released", &MemSnapshot::heapReleased, "#6a1b9a", LineDash::Dotted, 1.5)};
+      if (sums[i].oomKilled) c.series[0].endMark = "OOM-killed " + oomKillText(sums[i]);
+      if (memTop <= 0) c.yTop = *std::max_element(memPeaks.begin(), memPeaks.end());
+      o << svgLineChart(c);
+    }
+    o << "</div>\n</section>\n<section id=\"gc-cpu\">\n<h2>GC CPU</h2>\n<div class=\"multiples\" id=\"cpu-multiples\">\n";
+    for (size_t i = 0; i < runs.size(); ++i) {
+      const auto& [label, r] = runs[i];
+      ChartSpec c = smallMultiple(label, r, sums[i], xTo, cpuTop);
+      c.yKind = AxisKind::Fraction;
+      c.height = 180;
+      c.series = {gcCpuSeries(r, "gc_cpu_fraction", "#00838f")};
+      if (cpuTop <= 0) c.yTop = std::max(0.01, *std::max_element(cpuPeaks.begin(), cpuPeaks.end()));
+      o << svgLineChart(c);
+    }
+    o << "</div>\n</section>\n";
+  }
 
   // Breakdown at each configuration's peak and end.
-  std::vector<std::string> heads;
+  std::vector<std::string> labels;
   std::vector<MemSnapshot> peaks, ends;
+  std::vector<bool> killed;
   for (size_t i = 0; i < runs.size(); ++i) {
-    heads.push_back(runs[i].first);
+    labels.push_back(runs[i].first);
     peaks.push_back(sums[i].peak);
     ends.push_back(sums[i].end);
+    killed.push_back(sums[i].oomKilled);
   }
-  o << "<section id=\"why\">\n<h2>What RES is made of</h2>\n<h3>At each configuration's peak</h3>\n";
-  breakdownTable(o, "breakdown-peak", heads, peaks);
-  o << "<h3>At the end</h3>\n";
-  breakdownTable(o, "breakdown-end", heads, ends);
+  o << "<section id=\"why\">\n<h2>What RES is made of</h2>\n<p class=\"note\">MiB, and under each part its share "
+       "of RES; the parts add up to RES. HeapReleased is memory already returned to the OS, so it is no part of "
+       "RES.</p>\n<h3>At each configuration's peak</h3>\n";
+  breakdownByConfig(o, "breakdown-peak", labels, peaks, killed);
+  o << "<h3>At the end (an OOM-killed configuration: at the kill)</h3>\n";
+  breakdownByConfig(o, "breakdown-end", labels, ends, killed);
   partsLegend(o);
   o << "</section>\n";
   pageEnd(o);

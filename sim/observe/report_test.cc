@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -447,37 +448,215 @@ TEST(Chart, NoSamples) {
   EXPECT_NE(html.find("no samples"), std::string::npos);
 }
 
+using Runs = std::vector<std::pair<std::string, SimResult>>;
+
+// The cells (inner HTML) of the summary row of a configuration.
+std::vector<std::string> summaryRow(const std::string& html, const std::string& label) {
+  const size_t r = html.find("<tr data-config=\"" + label + "\"");
+  if (r == std::string::npos) return {};
+  const size_t rowEnd = html.find("</tr>", r);
+  std::vector<std::string> cells;
+  for (size_t p = html.find("<td", r); p != std::string::npos && p < rowEnd; p = html.find("<td", p + 1)) {
+    const size_t b = html.find('>', p) + 1;
+    cells.push_back(html.substr(b, html.find("</td>", b) - b));
+  }
+  return cells;
+}
+
+// Every <svg ...>...</svg> of the page, in order.
+std::vector<std::string> svgs(const std::string& html) {
+  std::vector<std::string> out;
+  for (size_t p = html.find("<svg "); p != std::string::npos; p = html.find("<svg ", p + 1))
+    out.push_back(html.substr(p, html.find("</svg>", p) + 6 - p));
+  return out;
+}
+
+// The stroke colour of a series' polyline.
+std::string strokeOf(const std::string& html, const std::string& series) {
+  const size_t p = html.find("data-series=\"" + series + "\"");
+  if (p == std::string::npos) return "";
+  const size_t c = html.find("stroke=\"", p) + 8;
+  return html.substr(c, html.find('"', c) - c);
+}
+
 TEST(CompareReport, OverlaysEveryConfiguration) {
   SimResult a = handResult(), b = handResult();
   for (auto& row : b.rows) row.mem.rss = row.mem.rss * 2;
-  const std::vector<std::pair<std::string, SimResult>> runs = {{"scavenger=none,gogc=100", a},
-                                                                {"scavenger=<x>,gogc=50", b}};
-  const std::string html = compareReportHtml(runs, handScenario());
+  const Runs runs = {{"scavenger=none,gogc=100", a}, {"scavenger=<x>,gogc=50", b}};
+  const std::string html = compareReportHtml(runs, handScenario(), {"never", "12.0 s"});
   EXPECT_EQ(html.find("<script>"), std::string::npos);
   EXPECT_EQ(html.find("<x>"), std::string::npos);
   for (const std::string& label : {std::string("scavenger=none,gogc=100"), std::string("scavenger=&lt;x&gt;,gogc=50")}) {
     for (const char* metric : {" rss", " pprof_inuse", " heap_released", " gc_cpu_fraction"})
       EXPECT_EQ(count(html, "data-series=\"" + label + metric + "\""), 1u) << label << metric;
-    EXPECT_NE(html.find("</span>" + label + "</th>"), std::string::npos) << label;
+    // The swatch and the label's first part unbroken, then the rest, which may wrap after its commas.
+    const size_t comma = label.find(',');
+    EXPECT_NE(html.find("</span>" + label.substr(0, comma + 1) + "</span><wbr>" + label.substr(comma + 1) +
+                        "<span class=\"sub\">"),
+              std::string::npos)
+        << label;
   }
   // One colour per configuration, the same colour for all of a configuration's curves.
-  auto colorOf = [&](const std::string& series) {
-    const size_t p = html.find("data-series=\"" + series + "\"");
-    const size_t c = html.find("stroke=\"", p) + 8;
-    return html.substr(c, html.find('"', c) - c);
-  };
-  EXPECT_NE(colorOf("scavenger=none,gogc=100 rss"), colorOf("scavenger=&lt;x&gt;,gogc=50 rss"));
-  EXPECT_EQ(colorOf("scavenger=none,gogc=100 rss"), colorOf("scavenger=none,gogc=100 pprof_inuse"));
-  EXPECT_EQ(colorOf("scavenger=none,gogc=100 rss"), colorOf("scavenger=none,gogc=100 heap_released"));
+  EXPECT_NE(strokeOf(html, "scavenger=none,gogc=100 rss"), strokeOf(html, "scavenger=&lt;x&gt;,gogc=50 rss"));
+  EXPECT_EQ(strokeOf(html, "scavenger=none,gogc=100 rss"), strokeOf(html, "scavenger=none,gogc=100 pprof_inuse"));
+  EXPECT_EQ(strokeOf(html, "scavenger=none,gogc=100 rss"), strokeOf(html, "scavenger=none,gogc=100 heap_released"));
   EXPECT_EQ(count(html, "<svg "), 3u);
-  // Side-by-side peaks: the second configuration has twice the RES.
+  // Side by side, one row per configuration: the second has twice the RES; settle as given.
   const Summary sa = summarize(a), sb = summarize(b);
-  EXPECT_NE(html.find("<tr><td>peak RES</td><td class=\"num\">" + formatBytes(static_cast<double>(sa.peak.rss.v)) +
-                      "</td><td class=\"num\">" + formatBytes(static_cast<double>(sb.peak.rss.v)) + "</td></tr>"),
-            std::string::npos);
-  const std::vector<std::string> reach = tableRow(html, "breakdown-peak", "reachable");
-  ASSERT_EQ(reach.size(), 4u);
-  EXPECT_EQ(reach[0], "1000.0");
+  const auto ra = summaryRow(html, "scavenger=none,gogc=100"), rb = summaryRow(html, "scavenger=&lt;x&gt;,gogc=50");
+  ASSERT_EQ(ra.size(), 12u);
+  ASSERT_EQ(rb.size(), 12u);
+  EXPECT_NE(ra[0].find("gogc=100<span class=\"sub\">1.19 / background-1.19 / dontneed</span>"), std::string::npos)
+      << ra[0];
+  EXPECT_EQ(ra[1], formatBytes(static_cast<double>(sa.peak.rss.v)));
+  EXPECT_EQ(rb[1], formatBytes(static_cast<double>(sb.peak.rss.v)));
+  EXPECT_EQ(ra[4], "-");  // not OOM-killed
+  EXPECT_EQ(ra[5], "never");
+  EXPECT_EQ(rb[5], "12.0 s");
+  EXPECT_EQ(html.find("id=\"oom\""), std::string::npos);
+  // The breakdown, one row per configuration: the parts in MiB, each with its share of RES.
+  const size_t peakTable = html.find("<table id=\"breakdown-peak\" class=\"by-config\">");
+  ASSERT_NE(peakTable, std::string::npos);
+  const auto second = summaryRow(html.substr(peakTable), "scavenger=&lt;x&gt;,gogc=50");
+  ASSERT_EQ(second.size(), 12u);  // label, 8 parts, RES, pprof, HeapReleased
+  EXPECT_EQ(second[1], "1000.0<span class=\"pct\">" + fmt1(100.0 * 1000 / toMiB(sb.peak.rss)) + " %</span>");
+  EXPECT_EQ(second[9], fmt1(toMiB(sb.peak.rss)));
+  EXPECT_EQ(second[10].substr(0, second[10].find('<')), fmt1(toMiB(sb.peak.pprofInuse)));
+}
+
+TEST(CompareReport, AnOomKilledConfigurationIsMarkedInTheBannerTheTableAndTheCharts) {
+  SimResult a = handResult(), b = handResult();
+  b.rows.resize(10);
+  b.rows.back().step = "oom_kill";
+  b.rows.back().mem.oomKilled = true;
+  b.rows.back().mem.oomCgroup = true;
+  b.rows.back().mem.oomLimit = GiB(2);
+  const double killedAt = b.rows.back().mem.timeS;
+  const Runs runs = {{"lives", a}, {"dies", b}};
+  const std::string html = compareReportHtml(runs, handScenario(), {"1.0 s", "killed"});
+  const size_t banner = html.find("<div class=\"oom\" id=\"oom\">");
+  ASSERT_NE(banner, std::string::npos);
+  const std::string bannerText = html.substr(banner, html.find("</div>", banner) - banner);
+  EXPECT_NE(bannerText.find("<code>dies</code> at "), std::string::npos) << bannerText;
+  EXPECT_NE(bannerText.find("memory cgroup&#39;s OOM killer (memory.max 2.00 GiB)"), std::string::npos) << bannerText;
+  EXPECT_EQ(bannerText.find("lives"), std::string::npos) << bannerText;
+  EXPECT_NE(html.find("<tr data-config=\"dies\" class=\"oom\">"), std::string::npos);
+  EXPECT_NE(html.find("<tr data-config=\"lives\">"), std::string::npos);
+  const auto dies = summaryRow(html, "dies");
+  ASSERT_EQ(dies.size(), 12u);
+  char when[64];
+  std::snprintf(when, sizeof when, "<b>%.2f s</b>", killedAt);
+  EXPECT_EQ(dies[4], when);
+  EXPECT_EQ(summaryRow(html, "lives")[4], "-");
+  // The kill is a red step boundary naming its configuration (the other has no kill).
+  const size_t mark = html.find("<g class=\"marker\"><title>oom_kill (dies)");
+  ASSERT_NE(mark, std::string::npos);
+  EXPECT_NE(html.substr(mark, 400).find("stroke=\"#c62828\""), std::string::npos);
+  // A red cross where the killed configuration's RES line ends, none on the other.
+  EXPECT_EQ(count(html, "<g class=\"end-mark\">"), 1u);
+  EXPECT_NE(html.find("<g class=\"end-mark\"><title>dies OOM-killed at "), std::string::npos);
+}
+
+TEST(CompareReport, StepBoundariesOfEveryConfigurationOnceEach) {
+  SimResult a = handResult(), b = handResult();
+  for (auto& row : b.rows)
+    if (row.step == "free_os_memory") row.step = "free_os_memory_late";
+  const Runs runs = {{"first", a}, {"second", b}};
+  const std::string html = compareReportHtml(runs, handScenario());
+  const std::string c1 = svgs(html).at(0);
+  // The markers' tooltips (markers a few pixels apart share one).
+  const std::string key = "<g class=\"marker\"><title>";
+  std::string titles;
+  for (size_t p = c1.find(key); p != std::string::npos; p = c1.find(key, p + 1))
+    titles += c1.substr(p + key.size(), c1.find("</title>", p) - p - key.size()) + "\n";
+  // Shared boundaries once, without names; the others name their configuration.
+  EXPECT_EQ(count(titles, "append:s ("), 1u) << titles;
+  EXPECT_EQ(count(titles, "drop:s"), 1u) << titles;
+  EXPECT_EQ(count(titles, "free_os_memory (first)"), 1u) << titles;
+  EXPECT_EQ(count(titles, "free_os_memory_late (second)"), 1u) << titles;
+}
+
+TEST(CompareReport, RunawayCapIsTheRobustMaximumOfTheOthers) {
+  EXPECT_DOUBLE_EQ(runawayCap({100, 10, 9}), 11);
+  EXPECT_DOUBLE_EQ(runawayCap({10, 9, 100}), 11);       // order does not matter
+  EXPECT_DOUBLE_EQ(runawayCap({100, 90, 10, 9}), 11);   // two of four above
+  EXPECT_DOUBLE_EQ(runawayCap({100, 60}), 0);           // not twice: no cap
+  EXPECT_DOUBLE_EQ(runawayCap({100, 90, 80, 10}), 0);   // most lines are high: they own the axis
+  EXPECT_DOUBLE_EQ(runawayCap({100, 0}), 0);
+  EXPECT_DOUBLE_EQ(runawayCap({100}), 0);
+  EXPECT_DOUBLE_EQ(runawayCap({}), 0);
+}
+
+TEST(CompareReport, ARunawayLineDoesNotSquashTheOthersAndIsNamed) {
+  SimResult a = handResult(), b = handResult(), c = handResult();
+  for (auto& row : c.rows) row.mem.rss = row.mem.rss * 20;
+  const Runs runs = {{"a", a}, {"b", b}, {"runaway", c}};
+  const std::string html = compareReportHtml(runs, handScenario());
+  const std::string c1 = svgs(html).at(0);
+  const Summary sa = summarize(a), sc = summarize(c);
+  // The note names the line above the top with its true peak.
+  EXPECT_NE(c1.find("runaway rss peak " + formatBytes(static_cast<double>(sc.peak.rss.v))), std::string::npos) << c1;
+  EXPECT_EQ(c1.find("a rss peak"), std::string::npos);
+  EXPECT_NE(c1.find("clip-path=\"url(#clip-"), std::string::npos);
+  // a's peak is drawn in the upper half of the plot, not squashed to the bottom twentieth.
+  const auto pa = polyline(c1, "a rss");
+  ASSERT_FALSE(pa.empty());
+  double topY = 1e9;
+  for (const auto& [x, y] : pa) topY = std::min(topY, y);
+  const double bottom = 320 - 34, top = 46;
+  EXPECT_LT(topY, (top + bottom) / 2) << "a's peak " << toMiB(sa.peak.rss) << " MiB at y=" << topY;
+  // Without a runaway there is no cap and no note.
+  const std::string plain = compareReportHtml({{"a", a}, {"b", b}}, handScenario());
+  EXPECT_EQ(plain.find("above the top"), std::string::npos);
+  EXPECT_EQ(plain.find("clip-path"), std::string::npos);
+}
+
+TEST(CompareReport, DistinctColoursUpToSixThenSmallMultiplesOnSharedAxes) {
+  const SimResult base = handResult();
+  auto grid = [&](size_t n) {
+    Runs runs;
+    for (size_t i = 0; i < n; ++i) {
+      SimResult r = base;
+      for (auto& row : r.rows) row.mem.rss = row.mem.rss + MiB(static_cast<int64_t>(100 * i));
+      runs.emplace_back("config-" + std::to_string(i), r);
+    }
+    return runs;
+  };
+  const std::string six = compareReportHtml(grid(6), handScenario());
+  std::vector<std::string> colours;
+  for (size_t i = 0; i < 6; ++i) {
+    const std::string c = strokeOf(six, "config-" + std::to_string(i) + " rss");
+    EXPECT_EQ(std::count(colours.begin(), colours.end(), c), 0) << c;
+    colours.push_back(c);
+  }
+  EXPECT_EQ(count(six, "<svg "), 3u);
+  EXPECT_EQ(six.find("class=\"multiples\""), std::string::npos);
+
+  const std::string seven = compareReportHtml(grid(7), handScenario());
+  EXPECT_NE(seven.find("<div class=\"multiples\" id=\"memory-multiples\">"), std::string::npos);
+  const auto charts = svgs(seven);
+  ASSERT_EQ(charts.size(), 14u);  // memory and GC CPU, one of each per configuration
+  // The same axes in every memory chart: the same y tick labels and x tick labels.
+  auto tickLabels = [](const std::string& svg) {
+    std::string out;
+    for (size_t p = svg.find("text-anchor=\""); p != std::string::npos; p = svg.find("text-anchor=\"", p + 1))
+      out += svg.substr(svg.find('>', p) + 1, svg.find('<', p) - svg.find('>', p) - 1) + "|";
+    return out;
+  };
+  for (size_t i = 0; i < 7; ++i) {
+    EXPECT_NE(charts[i].find("<title>config-" + std::to_string(i) + "</title>"), std::string::npos) << i;
+    EXPECT_EQ(tickLabels(charts[i]), tickLabels(charts[0])) << i;
+    EXPECT_EQ(count(charts[i], "data-series=\"rss\""), 1u) << i;
+  }
+  EXPECT_NE(tickLabels(charts[0]).find("GiB"), std::string::npos) << tickLabels(charts[0]);
+}
+
+TEST(CompareReport, EveryTableScrollsInsideItsOwnContainer) {
+  const std::string html = compareReportHtml({{"a", handResult()}, {"b", handResult()}}, handScenario());
+  const size_t tables = count(html, "<table");
+  EXPECT_EQ(tables, 4u);  // knobs, summary, breakdown at the peak and at the end
+  EXPECT_EQ(count(html, "<div class=\"scroll\"><table"), tables);
+  EXPECT_NE(html.find(".scroll{overflow-x:auto"), std::string::npos);
 }
 
 TEST(Report, FromARealRunAndWrittenByWriteOutputs) {
