@@ -6,8 +6,9 @@
 // runtime/metrics.All() of this Go, and every cell must parse as that metric's kind (uint64 or
 // float64); names of this Go that the file lacks are listed, as information only.
 // memstats.jsonl: every line's "memstats" must decode into runtime.MemStats with
-// json.Decoder.DisallowUnknownFields, and must hold every field of it (arrays at their full
-// length), so a misspelt, missing or renamed field fails.
+// json.Decoder.DisallowUnknownFields, and must hold every field of it under its exact name
+// (encoding/json alone would take "NumForcedGc" for NumForcedGC) with arrays at their full
+// length, so a misspelt, missing or renamed field fails.
 // Standard library only; it builds with Go 1.19 and later. Exit status 1 on any failure.
 package main
 
@@ -169,6 +170,16 @@ func complete(raw json.RawMessage, t reflect.Type, where string) error {
 		var obj map[string]json.RawMessage
 		if err := json.Unmarshal(raw, &obj); err != nil {
 			return fmt.Errorf("%s: %v", where, err)
+		}
+		// encoding/json matches names case-insensitively: a key must be a field's exact name.
+		exact := map[string]bool{}
+		for i := 0; i < t.NumField(); i++ {
+			exact[t.Field(i).Name] = true
+		}
+		for k := range obj {
+			if !exact[k] {
+				return fmt.Errorf("%s: %q is not a field's exact name", where, k)
+			}
 		}
 		for i := 0; i < t.NumField(); i++ {
 			fld := t.Field(i)
