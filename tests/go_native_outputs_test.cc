@@ -6,10 +6,13 @@
 // on a misspelt metric name, a renamed MemStats field and a missing one.
 // Missing toolchains are skipped with a message; with none at all, the test is skipped.
 #include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -139,6 +142,73 @@ TEST(Outputs, OpenWithTheRealGoTools) {
     replaceIn(dir + "/" + b.file, b.from, b.to);
     const CmdResult bad = gocheck(t, dir);
     EXPECT_NE(bad.status, 0) << "the checker accepted " << b.what << ":\n" << bad.out;
+  }
+  fs::remove_all(root);
+}
+
+// What Go's own consistency test (runtime/metrics_test.go TestReadMetricsConsistency) and
+// MemStats's documentation promise, on whole simulations of two releases: the memory classes add
+// up to /memory/classes/total, allocs - frees = the objects' bytes, the cycle counts add up, no
+// figure is a wrapped negative; MemStats's Sys is the sum of its *Sys fields, HeapSys = HeapInuse
+// + HeapIdle, HeapObjects = Mallocs - Frees, and both files agree with each other and trace.csv.
+TEST(Outputs, GoNativeFiguresAreConsistentAsGoPromises) {
+  const std::string root = cli_testing::freshTempDir("gonative-consistency");
+  for (const char* go : {"1.19", "1.27"}) {
+    SCOPED_TRACE(go);
+    Scenario s = parseScenario(readFile(kRoot + "/scenarios/burst-then-idle.yaml"), "burst-then-idle.yaml");
+    s.runtime.go_version = go;
+    const SimResult r = Simulation(s).run();
+    const std::string dir = root + "/" + go;
+    writeOutputs(dir, s, r);
+
+    std::istringstream csv(readFile(dir + "/metrics.csv"));
+    std::string line;
+    ASSERT_TRUE(std::getline(csv, line));
+    std::vector<std::string> header;
+    for (std::istringstream h(line); std::getline(h, line, ',');) header.push_back(line);
+    std::istringstream jsonl(readFile(dir + "/memstats.jsonl"));
+    size_t row = 0;
+    while (std::getline(csv, line)) {
+      SCOPED_TRACE("row " + std::to_string(row + 1));
+      std::map<std::string, uint64_t> m;
+      std::istringstream cells(line);
+      std::string cell;
+      for (size_t i = 0; std::getline(cells, cell, ','); ++i)
+        if (i >= 2) m[header.at(i)] = std::stoull(cell);
+      ASSERT_EQ(m.size(), header.size() - 2);
+      for (const auto& [name, v] : m) {  // the settings say "none" with huge values (MaxInt64, uint64(-1))
+        if (name != "/gc/gomemlimit:bytes" && name != "/gc/gogc:percent") {
+          EXPECT_LT(v, uint64_t{1} << 62) << name << " is a wrapped negative";
+        }
+      }
+      uint64_t classes = 0;
+      for (const auto& [name, v] : m)
+        if (name.rfind("/memory/classes/", 0) == 0 && name != "/memory/classes/total:bytes") classes += v;
+      EXPECT_EQ(classes, m["/memory/classes/total:bytes"]);
+      EXPECT_EQ(m["/gc/heap/allocs:bytes"] - m["/gc/heap/frees:bytes"], m["/memory/classes/heap/objects:bytes"]);
+      EXPECT_EQ(m["/gc/heap/allocs:objects"] - m["/gc/heap/frees:objects"], m["/gc/heap/objects:objects"]);
+      EXPECT_EQ(m["/gc/cycles/automatic:gc-cycles"] + m["/gc/cycles/forced:gc-cycles"], m["/gc/cycles/total:gc-cycles"]);
+
+      std::string json;
+      ASSERT_TRUE(std::getline(jsonl, json)) << "a memstats.jsonl line per metrics.csv row";
+      const YAML::Node ms = YAML::Load(json)["memstats"];
+      auto f = [&ms](const char* name) { return ms[name].as<uint64_t>(); };
+      EXPECT_EQ(f("Sys"), f("HeapSys") + f("StackSys") + f("MSpanSys") + f("MCacheSys") + f("BuckHashSys") +
+                              f("GCSys") + f("OtherSys"));
+      EXPECT_EQ(f("HeapSys"), f("HeapInuse") + f("HeapIdle"));
+      EXPECT_EQ(f("HeapObjects"), f("Mallocs") - f("Frees"));
+      EXPECT_EQ(f("Alloc"), f("HeapAlloc"));
+      EXPECT_EQ(f("Sys"), m["/memory/classes/total:bytes"]);
+      EXPECT_EQ(f("HeapReleased"), m["/memory/classes/heap/released:bytes"]);
+      EXPECT_EQ(f("NumGC"), m["/gc/cycles/total:gc-cycles"]);
+      EXPECT_EQ(f("TotalAlloc"), m["/gc/heap/allocs:bytes"]);
+      EXPECT_EQ(f("Mallocs"), m["/gc/heap/allocs:objects"] + m["/gc/heap/tiny/allocs:objects"]);
+      EXPECT_EQ(f("NextGC"), m["/gc/heap/goal:bytes"]);
+      EXPECT_EQ(f("HeapAlloc"), static_cast<uint64_t>(r.rows.at(row).mem.heapAlloc.v)) << "trace.csv's heap_alloc";
+      ++row;
+    }
+    EXPECT_EQ(row, r.rows.size());
+    EXPECT_GT(r.rows.back().mem.numGc, 0) << "the scenario runs GCs";
   }
   fs::remove_all(root);
 }
