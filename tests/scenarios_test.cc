@@ -574,7 +574,7 @@ TEST(Cli, RunAndCompareWriteByteIdenticalOutputsAcrossProcessesAndJobs) {
   const std::string sc = kRoot + "/scenarios/burst-then-idle.yaml";
   ASSERT_EQ(sh(bin + " run " + sc + " -q --out " + dir + "/a").status, 0);
   ASSERT_EQ(sh(bin + " run " + sc + " -q --out " + dir + "/b").status, 0);
-  for (const char* f : {"trace.csv", "gctrace.log", "summary.json", "report.html"}) {
+  for (const char* f : {"trace.csv", "gctrace.log", "summary.json", "report.html", "metrics.csv", "memstats.jsonl"}) {
     EXPECT_FALSE(readFile(dir + "/a/" + f).empty()) << f;
     EXPECT_EQ(readFile(dir + "/a/" + f), readFile(dir + "/b/" + f)) << f;
   }

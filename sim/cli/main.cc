@@ -33,8 +33,8 @@ void usage(std::ostream& o) {
   o << "usage: gomemsim <command> [options]\n\n"
        "commands:\n"
        "  run SCENARIO      simulate a scenario file; prints a summary, writes\n"
-       "                    trace.csv, gctrace.log, summary.json and report.html\n"
-       "                    to --out\n"
+       "                    trace.csv, gctrace.log, summary.json, report.html,\n"
+       "                    metrics.csv (Go 1.16+) and memstats.jsonl to --out\n"
        "  compare SCENARIO  run every --vary KEY=V1,V2,... combination; prints one table\n"
        "                    side by side\n"
        "  sizeclass SIZE    size class, span size, objects per span and waste for an\n"
@@ -76,7 +76,8 @@ int cmdRun(const std::vector<std::string>& args) {
   writeOutputs(out, s, r);
   if (!vm.count("quiet")) {
     printSummary(std::cout, s, r, summarize(r));
-    std::cout << "  wrote " << out << "/trace.csv, " << out << "/gctrace.log, " << out << "/summary.json, " << out << "/report.html"
+    std::cout << "  wrote " << out << "/trace.csv, " << out << "/gctrace.log, " << out << "/summary.json, " << out << "/report.html, "
+              << (r.release->metricsSet != RuntimeMetricsSet::None ? out + "/metrics.csv, " : std::string()) << out << "/memstats.jsonl"
               << (r.interruptedBy ? " (partial)" : "") << "\n";
   }
   if (r.interruptedBy) {

@@ -46,6 +46,7 @@ Simulation::Simulation(const Scenario& s)
   result_.pacer = rt_.pacerName();
   result_.madvise = madviseName(rt_.config().madvise);
   result_.goVersion = goVersionText(s.runtime);
+  result_.release = rt_.config().release;
   result_.goVersionGiven = !s.runtime.go_version.empty();
   result_.plannedSeconds = estimateRun(s).simulatedSeconds;
 }

@@ -43,6 +43,7 @@ struct SimResult {
   std::vector<TraceRow> rows;
   std::vector<std::string> gctrace;  // gctrace and scavtrace lines, in order
   std::string scavenger, pacer, madvise, goVersion;
+  const GoRelease* release = nullptr;  // the version table's row the run followed (runtimeConfigFor)
   bool goVersionGiven = true;  // false: the scenario gives no go: and runs the newest release
   int interruptedBy = 0;       // the signal that stopped the run before its end (0: it ran to the end)
   double plannedSeconds = 0;   // the steps' durations (as-fast-as-possible phases count 0)

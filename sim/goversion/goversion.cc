@@ -15,6 +15,7 @@ using SC = SizeClassScheme;
 using GS = GrowsliceScheme;
 using ST = ScavTraceFormat;
 using GT = GcTraceFormat;
+using RM = RuntimeMetricsSet;
 
 std::vector<GoRelease> buildTable() {
   // Each release states only what it changed from the row before it.
@@ -58,7 +59,10 @@ std::vector<GoRelease> buildTable() {
   // again by default (runtime1.go: debug.madvdontneed = 1 on Linux).
   r.sizeClasses = SC::Go116;
   r.madvise = MD::DontNeed;
+  r.metricsSet = RM::Go116;  // runtime/metrics is new in Go 1.16
   add("1.16", 16);
+  // Go 1.17: runtime/metrics adds the heap's cumulative allocs and frees (metrics/description.go).
+  r.metricsSet = RM::Go117;
   add("1.17", 17);
   // Go 1.18: growslice's smoother formula (slice.go, threshold 256); gctrace prints stacks and
   // globals (mgc.go gcMarkTermination); the pacer counts them (mgcpacer.go, the 1.18 redesign).
@@ -72,6 +76,8 @@ std::vector<GoRelease> buildTable() {
   r.gcCpuLimiter = true;
   r.scavengerLimitGoalBug = true;
   r.scavtrace = ST::Go114;
+  // metrics/description.go (1.19.8): /gc/limiter/last-enabled:gc-cycle and /sched/gomaxprocs:threads.
+  r.metricsSet = RM::Go119;
   add("1.19", 19);
   // Go 1.20: heap bitmap of 1 bit per word plus noMorePtrs (mbitmap.go, mheap.go heapArena).
   r.heapBits = HB::OneBitPerWord;
@@ -88,6 +94,9 @@ std::vector<GoRelease> buildTable() {
   r.scavenger = "background-1.21";
   r.metadataHugePages = true;
   r.scavtrace = ST::Go121;
+  // metrics/description.go: /gc/heap/live:bytes, /gc/gogc:percent, /gc/gomemlimit:bytes (Go 1.21
+  // release notes, runtime/metrics).
+  r.metricsSet = RM::Go121;
   r.hugePageAdvice = HP::Go1210;
   add("1.21.0", 21, 0, 0);
   r.hugePageAdvice = HP::Collapse;
@@ -207,28 +216,58 @@ bool greenTeaFor(const GoRelease& r, std::string_view goexperiment) {
   return on;
 }
 
+namespace {
+
+// Each name gomemsim writes and the metrics set that first exports it (metrics/description.go),
+// in metrics.csv's column order: the memory classes, then the GC's counters and settings.
+struct MetricSince {
+  std::string_view name;
+  RuntimeMetricsSet since;
+};
+constexpr MetricSince kMetricsSince[] = {
+    {"/memory/classes/heap/objects:bytes", RM::Go116},
+    {"/memory/classes/heap/unused:bytes", RM::Go116},
+    {"/memory/classes/heap/free:bytes", RM::Go116},
+    {"/memory/classes/heap/released:bytes", RM::Go116},
+    {"/memory/classes/heap/stacks:bytes", RM::Go116},
+    {"/memory/classes/metadata/mspan/inuse:bytes", RM::Go116},
+    {"/memory/classes/metadata/mspan/free:bytes", RM::Go116},
+    {"/memory/classes/metadata/other:bytes", RM::Go116},
+    {"/memory/classes/total:bytes", RM::Go116},
+    {"/gc/heap/allocs:bytes", RM::Go117},
+    {"/gc/heap/allocs:objects", RM::Go117},
+    {"/gc/heap/frees:bytes", RM::Go117},
+    {"/gc/heap/frees:objects", RM::Go117},
+    {"/gc/heap/tiny/allocs:objects", RM::Go117},
+    {"/gc/heap/objects:objects", RM::Go116},
+    {"/gc/heap/goal:bytes", RM::Go116},
+    {"/gc/cycles/automatic:gc-cycles", RM::Go116},
+    {"/gc/cycles/forced:gc-cycles", RM::Go116},
+    {"/gc/cycles/total:gc-cycles", RM::Go116},
+    {"/gc/limiter/last-enabled:gc-cycle", RM::Go119},
+    {"/sched/gomaxprocs:threads", RM::Go119},
+    {"/gc/heap/live:bytes", RM::Go121},
+    {"/gc/gogc:percent", RM::Go121},
+    {"/gc/gomemlimit:bytes", RM::Go121},
+};
+
+bool exports(const GoRelease& r, RuntimeMetricsSet since) {
+  return r.metricsSet != RM::None && static_cast<int>(r.metricsSet) >= static_cast<int>(since);
+}
+
+}  // namespace
+
 bool hasRuntimeMetric(const GoRelease& r, std::string_view name) {
-  // metrics/description.go of each release: the first release that exports each name gomemsim
-  // writes (Go 1.16 introduced runtime/metrics).
-  struct Since {
-    std::string_view name;
-    int minor;
-  };
-  static constexpr Since kSince[] = {
-      {"/gc/cycles/automatic:gc-cycles", 16}, {"/gc/cycles/forced:gc-cycles", 16},
-      {"/gc/cycles/total:gc-cycles", 16},     {"/gc/heap/goal:bytes", 16},
-      {"/gc/heap/objects:objects", 16},       {"/memory/classes/heap/free:bytes", 16},
-      {"/memory/classes/heap/objects:bytes", 16}, {"/memory/classes/heap/released:bytes", 16},
-      {"/memory/classes/heap/stacks:bytes", 16},  {"/memory/classes/heap/unused:bytes", 16},
-      {"/memory/classes/metadata/other:bytes", 16}, {"/memory/classes/total:bytes", 16},
-      {"/gc/gomemlimit:bytes", 21},            {"/gc/gogc:percent", 21},
-      {"/gc/heap/live:bytes", 21},
-      // Already in Go 1.19.8's description.go (the reference map dates them to 1.20).
-      {"/gc/limiter/last-enabled:gc-cycle", 19}, {"/sched/gomaxprocs:threads", 19},
-  };
-  for (const Since& s : kSince)
-    if (s.name == name) return r.minor >= s.minor;
+  for (const MetricSince& m : kMetricsSince)
+    if (m.name == name) return exports(r, m.since);
   return false;
+}
+
+std::vector<std::string_view> runtimeMetricNames(const GoRelease& r) {
+  std::vector<std::string_view> names;
+  for (const MetricSince& m : kMetricsSince)
+    if (exports(r, m.since)) names.push_back(m.name);
+  return names;
 }
 
 }  // namespace gomemsim

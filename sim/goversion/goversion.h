@@ -93,6 +93,17 @@ enum class GcTraceFormat {
   Go118,  // Go 1.18+: "..., # MB goal, # MB stacks, #MB globals, # P"
 };
 
+// Which runtime/metrics names the release exports, of those gomemsim writes to metrics.csv
+// (runtime/metrics/description.go of each release; hasRuntimeMetric lists the names).
+enum class RuntimeMetricsSet {
+  None,   // Go <= 1.15: no runtime/metrics package
+  Go116,  // Go 1.16: /gc/cycles/*, /gc/heap/goal, /gc/heap/objects, /memory/classes/*
+  Go117,  // Go 1.17-1.18: + /gc/heap/allocs, /gc/heap/frees, /gc/heap/tiny/allocs (as
+          // prometheus/client_golang's go1.17 list has them; no 1.16/1.17 toolchain here)
+  Go119,  // Go 1.19-1.20: + /gc/limiter/last-enabled (mgclimit.go), /sched/gomaxprocs
+  Go121,  // Go 1.21+: + /gc/heap/live, /gc/gogc, /gc/gomemlimit
+};
+
 struct GoRelease {
   std::string_view name;  // "1.19", "1.21.0", "1.21.1-1.21.3", "1.21.6+"
   int minor = 0;
@@ -140,6 +151,7 @@ struct GoRelease {
   bool containerAwareGomaxprocs = false;
   GcTraceFormat gctrace = GcTraceFormat::Go118;
   ScavTraceFormat scavtrace = ScavTraceFormat::Go114;
+  RuntimeMetricsSet metricsSet = RuntimeMetricsSet::None;
 };
 
 inline constexpr int kOpenPatch = 1 << 20;
@@ -160,7 +172,10 @@ const std::vector<GoRelease>& goReleases();
 // GoVersionError when GOEXPERIMENT asks for Green Tea on a release that has no such experiment.
 bool greenTeaFor(const GoRelease& r, std::string_view goexperiment);
 
-// runtime/metrics names the release exports, of those gomemsim can produce (metrics/description.go).
+// runtime/metrics names the release exports (its metricsSet), of those gomemsim can produce
+// (metrics/description.go).
 bool hasRuntimeMetric(const GoRelease& r, std::string_view name);
+// Those names, in the order metrics.csv writes them (observe/outputs.h); empty before Go 1.16.
+std::vector<std::string_view> runtimeMetricNames(const GoRelease& r);
 
 }  // namespace gomemsim

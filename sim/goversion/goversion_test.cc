@@ -137,6 +137,25 @@ TEST(GoVersion, RuntimeMetricsFollowTheReleaseThatAddedThem) {
   EXPECT_FALSE(hasRuntimeMetric(goRelease("1.18"), "/gc/limiter/last-enabled:gc-cycle"));
   EXPECT_TRUE(hasRuntimeMetric(goRelease("1.19"), "/gc/limiter/last-enabled:gc-cycle"));
   EXPECT_FALSE(hasRuntimeMetric(goRelease("1.27"), "/no/such:metric"));
+  EXPECT_FALSE(hasRuntimeMetric(goRelease("1.16"), "/gc/heap/allocs:bytes"));
+  EXPECT_TRUE(hasRuntimeMetric(goRelease("1.17"), "/gc/heap/allocs:bytes"));
+  EXPECT_FALSE(hasRuntimeMetric(goRelease("1.20"), "/gc/gogc:percent"));
+  EXPECT_TRUE(hasRuntimeMetric(goRelease("1.21.0"), "/gc/gogc:percent"));
+  EXPECT_TRUE(hasRuntimeMetric(goRelease("1.21.0"), "/gc/heap/live:bytes"));
+  EXPECT_TRUE(runtimeMetricNames(goRelease("1.15")).empty()) << "runtime/metrics is new in Go 1.16";
+  EXPECT_EQ(goRelease("1.15").metricsSet, RuntimeMetricsSet::None);
+  EXPECT_EQ(goRelease("1.16").metricsSet, RuntimeMetricsSet::Go116);
+  EXPECT_EQ(goRelease("1.18").metricsSet, RuntimeMetricsSet::Go117);
+  EXPECT_EQ(goRelease("1.20").metricsSet, RuntimeMetricsSet::Go119);
+  EXPECT_EQ(goRelease("1.27").metricsSet, RuntimeMetricsSet::Go121);
+  // Every name listed is one hasRuntimeMetric knows, and a later release lists more.
+  size_t before = 0;
+  for (const GoRelease& r : goReleases()) {
+    const std::vector<std::string_view> names = runtimeMetricNames(r);
+    for (const std::string_view n : names) EXPECT_TRUE(hasRuntimeMetric(r, n)) << r.name << " " << n;
+    EXPECT_GE(names.size(), before) << r.name;
+    before = names.size();
+  }
 }
 
 }  // namespace

@@ -166,6 +166,7 @@ class MHeap {
   Bytes totalFree() const { return Bytes(totalFree_); }
   int64_t mallocs() const { return ledger_.totalAllocated().objects + tinyAllocs_; }
   int64_t frees() const { return frees_ + tinyAllocs_; }  // mstats.go counts tiny in both
+  int64_t tinyAllocs() const { return tinyAllocs_; }  // objects packed into an existing tiny block
   int64_t spansInUse() const { return spansInUse_; }
   int64_t spanStructsEver() const { return static_cast<int64_t>(spans_.size()); }
   const SweepStats& sweepStats() const { return sweepStats_; }

@@ -1,5 +1,6 @@
 #include "observe/outputs.h"
 
+#include <charconv>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -7,6 +8,7 @@
 #include <stdexcept>
 
 #include "observe/report.h"
+#include "sizeclass/sizeclass.h"
 
 namespace gomemsim {
 namespace {
@@ -49,7 +51,122 @@ void printBreakdown(std::ostream& out, const MemSnapshot& m) {
       << "    binary and baseline    " << mib(m.baseline) << "\n";
 }
 
+// A double as JSON: the shortest text that reads back as the same value.
+std::string jsonNumber(double v) {
+  char buf[32];
+  const auto res = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, res.ptr);
+}
+
+// One runtime/metrics value of a snapshot, as the release's metrics.go computes it (Go 1.26.8
+// runtime/metrics.go; the memory classes as Go 1.19's). Every name runtimeMetricNames can give
+// has a case; an unknown name is a programming error.
+uint64_t runtimeMetric(std::string_view name, const MemSnapshot& m) {
+  const auto u = [](int64_t v) { return static_cast<uint64_t>(v); };
+  if (name == "/memory/classes/heap/objects:bytes") return u(m.heapAlloc.v);
+  if (name == "/memory/classes/heap/unused:bytes") return u(m.heapInuse.v - m.heapAlloc.v);
+  if (name == "/memory/classes/heap/free:bytes") return u(m.heapIdle.v - m.heapReleased.v);
+  if (name == "/memory/classes/heap/released:bytes") return u(m.heapReleased.v);
+  if (name == "/memory/classes/heap/stacks:bytes") return u(m.stackInuse.v);
+  if (name == "/memory/classes/metadata/mspan/inuse:bytes") return u(m.mspanInuse.v);
+  if (name == "/memory/classes/metadata/mspan/free:bytes") return u(m.mspanSys.v - m.mspanInuse.v);
+  // Every other piece of runtime metadata gomemsim models (heap arenas, the page allocator's
+  // chunks and summaries, a fixed share for mcaches, work buffers and the rest).
+  if (name == "/memory/classes/metadata/other:bytes") return u(m.gcSys.v - m.mspanSys.v);
+  if (name == "/memory/classes/total:bytes") return u(m.sys.v);  // the classes above add up to Sys
+  if (name == "/gc/heap/allocs:bytes") return u(m.totalAlloc.v);
+  if (name == "/gc/heap/allocs:objects") return u(m.mallocs - m.tinyAllocs);  // tiny blocks, not tiny objects
+  if (name == "/gc/heap/frees:bytes") return u(m.totalFree.v);
+  if (name == "/gc/heap/frees:objects") return u(m.frees - m.tinyAllocs);
+  if (name == "/gc/heap/tiny/allocs:objects") return u(m.tinyAllocs);
+  if (name == "/gc/heap/objects:objects") return u(m.heapObjects);
+  if (name == "/gc/heap/goal:bytes") return u(m.heapGoal.v);
+  if (name == "/gc/cycles/automatic:gc-cycles") return u(m.numGc - m.numForcedGc);
+  if (name == "/gc/cycles/forced:gc-cycles") return u(m.numForcedGc);
+  if (name == "/gc/cycles/total:gc-cycles") return u(m.numGc);
+  if (name == "/gc/limiter/last-enabled:gc-cycle") return u(m.gcLimiterLastEnabledCycle);
+  if (name == "/sched/gomaxprocs:threads") return u(m.gomaxprocs);
+  if (name == "/gc/heap/live:bytes") return u(m.heapMarked.v);  // gcController.heapMarked
+  if (name == "/gc/gogc:percent") return u(m.gcPercent < 0 ? -1 : m.gcPercent);  // uint64(-1) when off
+  if (name == "/gc/gomemlimit:bytes") return u(m.memoryLimit.v);
+  throw std::logic_error("metrics.csv: no value for " + std::string(name));
+}
+
+void memstatsJson(std::ostringstream& o, const MemSnapshot& m, const SizeClassTable& classes) {
+  // runtime.MemStats's fields in mstats.go's order (unchanged from Go 1.11 to 1.27).
+  const auto field = [&o](const char* name, int64_t v) { o << '"' << name << "\":" << v << ','; };
+  o << '{';
+  field("Alloc", m.heapAlloc.v);
+  field("TotalAlloc", m.totalAlloc.v);
+  field("Sys", m.sys.v);
+  field("Lookups", 0);  // always 0 since Go 1.9
+  field("Mallocs", m.mallocs);
+  field("Frees", m.frees);
+  field("HeapAlloc", m.heapAlloc.v);
+  field("HeapSys", m.heapSys.v);
+  field("HeapIdle", m.heapIdle.v);
+  field("HeapInuse", m.heapInuse.v);
+  field("HeapReleased", m.heapReleased.v);
+  field("HeapObjects", m.heapObjects);
+  field("StackInuse", m.stackInuse.v);
+  field("StackSys", m.stackInuse.v);  // OS thread stacks (the rest of StackSys) are not modelled
+  field("MSpanInuse", m.mspanInuse.v);
+  field("MSpanSys", m.mspanSys.v);
+  field("MCacheInuse", 0);  // mcaches, the profiling buckets and OtherSys are in GCSys's share
+  field("MCacheSys", 0);
+  field("BuckHashSys", 0);
+  field("GCSys", m.gcSys.v - m.mspanSys.v);
+  field("OtherSys", 0);
+  field("NextGC", m.heapGoal.v);
+  field("LastGC", 0);  // wall-clock time: not simulated
+  field("PauseTotalNs", m.pauseTotalNs);
+  // mgc.go gcMarkTermination: the pause of GC n at PauseNs[(n-1) % 256]; every simulated cycle
+  // stops the world for kStwNs in all. PauseEnd holds wall-clock times: 0.
+  o << "\"PauseNs\":[";
+  for (int i = 0; i < 256; ++i) o << (i ? "," : "") << (i < m.numGc ? kStwNs : 0);
+  o << "],\"PauseEnd\":[";
+  for (int i = 0; i < 256; ++i) o << (i ? "," : "") << 0;
+  o << "],";
+  field("NumGC", m.numGc);
+  field("NumForcedGC", m.numForcedGc);
+  o << "\"GCCPUFraction\":" << jsonNumber(m.gcCpuFraction) << ",\"EnableGC\":true,\"DebugGC\":false,\"BySize\":[";
+  // The first 61 size classes (class 0 is size 0); per-class counts are not kept: 0.
+  for (int i = 0; i < 61; ++i)
+    o << (i ? "," : "") << "{\"Size\":" << classes.cls(i).size << ",\"Mallocs\":0,\"Frees\":0}";
+  o << "]}";
+}
+
 }  // namespace
+
+std::string metricsCsv(const SimResult& r, const GoRelease& go) {
+  const std::vector<std::string_view> names = runtimeMetricNames(go);
+  if (names.empty()) return {};
+  std::ostringstream o;
+  o << "time_s,step";
+  for (const std::string_view n : names) o << ',' << n;
+  o << '\n';
+  char buf[32];
+  for (const TraceRow& row : r.rows) {
+    std::snprintf(buf, sizeof buf, "%.4f", row.mem.timeS);
+    o << buf << ',' << row.step;
+    for (const std::string_view n : names) o << ',' << runtimeMetric(n, row.mem);
+    o << '\n';
+  }
+  return o.str();
+}
+
+std::string memstatsJsonl(const SimResult& r, const GoRelease& go) {
+  const SizeClassTable& classes = SizeClassTable::forRelease(go);
+  std::ostringstream o;
+  char buf[32];
+  for (const TraceRow& row : r.rows) {
+    std::snprintf(buf, sizeof buf, "%.4f", row.mem.timeS);
+    o << "{\"time_s\":" << buf << ",\"step\":\"" << jsonEscape(row.step) << "\",\"memstats\":";
+    memstatsJson(o, row.mem, classes);
+    o << "}\n";
+  }
+  return o.str();
+}
 
 Summary summarize(const SimResult& r) {
   Summary s;
@@ -219,11 +336,18 @@ void writeOutputs(const std::string& dir, const Scenario& s, const SimResult& r)
   const Summary sum = summarize(r);
   const std::string gctrace = gctraceLog(r);
   // Render everything first, then rename into place.
+  // The release's row as the run resolved it (a result made by hand: its go version's row).
+  const GoRelease& go = r.release ? *r.release : goRelease(r.goVersion.empty() ? kNewestGo : r.goVersion);
   const std::string csv = traceCsv(r), json = summaryJson(s, r, sum), html = reportHtml(s, r);
+  const std::string metrics = metricsCsv(r, go), memstats = memstatsJsonl(r, go);
   writeFileAtomic(dir + "/trace.csv", csv);
   writeFileAtomic(dir + "/gctrace.log", gctrace);
   writeFileAtomic(dir + "/summary.json", json);
   writeFileAtomic(dir + "/report.html", html);
+  writeFileAtomic(dir + "/memstats.jsonl", memstats);
+  // Go <= 1.15 has no runtime/metrics: no metrics.csv (nor an earlier run's left behind).
+  if (metrics.empty()) std::filesystem::remove(dir + "/metrics.csv");
+  else writeFileAtomic(dir + "/metrics.csv", metrics);
 }
 
 }  // namespace gomemsim

@@ -1,6 +1,11 @@
 // observe: turns a simulation's samples into what a user reads: trace.csv (SPEC.md's columns),
 // gctrace.log (GODEBUG=gctrace=1,scavtrace=1 lines), summary.json, report.html (observe/report.h)
-// and the text summary.
+// and the text summary; and, for Go's own tools, metrics.csv (one column per runtime/metrics
+// name the simulated release exports and gomemsim models, spelled as Go 1.16+'s
+// runtime/metrics/description.go spells it, from the version table's metricsSet) and
+// memstats.jsonl (runtime.MemStats as expvar's /debug/vars serves it, Go mstats.go's field
+// names and JSON types; fields gomemsim does not model are 0). Not written: histograms
+// (/gc/pauses, allocs-by-size), the CPU classes, and what the README lists as left out.
 // Observers only read results; every file is written to a temporary name and renamed, so a
 // failed run leaves no partial output.
 #pragma once
@@ -37,8 +42,16 @@ std::string traceCsv(const SimResult& r);
 // gctrace.log: the run's GODEBUG=gctrace=1,scavtrace=1 lines, one per line, nothing added.
 std::string gctraceLog(const SimResult& r);
 std::string summaryJson(const Scenario& s, const SimResult& r, const Summary& sum);
+// metrics.csv: time_s, step, then runtimeMetricNames(go) (goversion.h), one row per sample.
+// Empty for a release without runtime/metrics (Go <= 1.15).
+std::string metricsCsv(const SimResult& r, const GoRelease& go);
+// memstats.jsonl: {"time_s":...,"step":"...","memstats":{runtime.MemStats}} per sample; `go`
+// gives BySize's class sizes.
+std::string memstatsJsonl(const SimResult& r, const GoRelease& go);
 void printSummary(std::ostream& out, const Scenario& s, const SimResult& r, const Summary& sum);
-// Writes trace.csv, gctrace.log, summary.json and report.html into dir (created if missing).
+// Writes trace.csv, gctrace.log, summary.json, report.html, memstats.jsonl and, from Go 1.16,
+// metrics.csv into dir (created if missing; a metrics.csv of an earlier run is removed when the
+// release has no runtime/metrics).
 void writeOutputs(const std::string& dir, const Scenario& s, const SimResult& r);
 // Writes `content` to path atomically (temporary name + rename).
 void writeFileAtomic(const std::string& path, const std::string& content);

@@ -8,6 +8,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
+#include <filesystem>
+#include <limits>
 #include <map>
 // GCC 12 at -O2 with the sanitizers warns, wrongly, that std::regex's compiled state "may be used
 // uninitialized" (GCC bug 105562); the warning is an error in this build.
@@ -22,6 +24,7 @@
 
 #include "engine/simulation.h"
 #include "scenario/scenario.h"
+#include "sizeclass/sizeclass.h"
 
 namespace gomemsim {
 namespace {
@@ -54,6 +57,17 @@ MemSnapshot distinctSnapshot(int64_t base) {
   real(m.gcLimiterEnabledS);
   real(m.gcLimiterEnabledIdleS);
   count(m.gcLimiterLastEnabledCycle);
+  bytes(m.totalAlloc);
+  bytes(m.totalFree);
+  count(m.mallocs);
+  count(m.frees);
+  count(m.tinyAllocs);
+  bytes(m.mspanInuse);
+  bytes(m.mspanSys);
+  count(m.pauseTotalNs);
+  count(m.gcPercent);
+  bytes(m.memoryLimit);
+  count(m.gomaxprocs);
   return m;
 }
 
@@ -292,6 +306,244 @@ steps:
                                " periodic, 1 by runtime.GC())"),
             std::string::npos)
       << printed.str();
+}
+
+// The runtime/metrics names each release exports, as its metrics/description.go spells them
+// (1.19.8's and 1.26.8's read on this machine; 1.16 and 1.17 from prometheus/client_golang's
+// go1.17 list), of those gomemsim models.
+const std::vector<std::string> kMetricsGo116 = {
+    "/memory/classes/heap/objects:bytes", "/memory/classes/heap/unused:bytes",
+    "/memory/classes/heap/free:bytes", "/memory/classes/heap/released:bytes",
+    "/memory/classes/heap/stacks:bytes", "/memory/classes/metadata/mspan/inuse:bytes",
+    "/memory/classes/metadata/mspan/free:bytes", "/memory/classes/metadata/other:bytes",
+    "/memory/classes/total:bytes", "/gc/heap/objects:objects", "/gc/heap/goal:bytes",
+    "/gc/cycles/automatic:gc-cycles", "/gc/cycles/forced:gc-cycles", "/gc/cycles/total:gc-cycles"};
+const std::vector<std::string> kMetricsGo117 = {"/gc/heap/allocs:bytes", "/gc/heap/allocs:objects",
+                                                "/gc/heap/frees:bytes", "/gc/heap/frees:objects",
+                                                "/gc/heap/tiny/allocs:objects"};
+const std::vector<std::string> kMetricsGo119 = {"/gc/limiter/last-enabled:gc-cycle", "/sched/gomaxprocs:threads"};
+const std::vector<std::string> kMetricsGo121 = {"/gc/heap/live:bytes", "/gc/gogc:percent", "/gc/gomemlimit:bytes"};
+
+std::set<std::string> metricsOf(std::initializer_list<const std::vector<std::string>*> sets) {
+  std::set<std::string> out;
+  for (const auto* set : sets) out.insert(set->begin(), set->end());
+  return out;
+}
+
+SimResult handResult(const char* go, std::vector<TraceRow> rows) {
+  SimResult r;
+  r.goVersion = go;
+  r.release = &goRelease(go);
+  r.rows = std::move(rows);
+  return r;
+}
+
+// metrics.csv's header is time_s, step and the names of the simulated release: none before Go
+// 1.16 (no file), more with 1.17, 1.19 and 1.21.
+TEST(MetricsCsv, HeaderHasTheNamesOfTheSimulatedRelease) {
+  const std::vector<TraceRow> rows = {TraceRow{"start", distinctSnapshot(1), "start"}};
+  EXPECT_EQ(metricsCsv(handResult("1.15", rows), goRelease("1.15")), "") << "Go 1.15 has no runtime/metrics";
+  EXPECT_EQ(metricsCsv(handResult("1.11", rows), goRelease("1.11")), "");
+  const std::map<std::string, std::set<std::string>> want = {
+      {"1.16", metricsOf({&kMetricsGo116})},
+      {"1.18", metricsOf({&kMetricsGo116, &kMetricsGo117})},
+      {"1.19", metricsOf({&kMetricsGo116, &kMetricsGo117, &kMetricsGo119})},
+      {"1.20", metricsOf({&kMetricsGo116, &kMetricsGo117, &kMetricsGo119})},
+      {"1.21.0", metricsOf({&kMetricsGo116, &kMetricsGo117, &kMetricsGo119, &kMetricsGo121})},
+      {"1.27", metricsOf({&kMetricsGo116, &kMetricsGo117, &kMetricsGo119, &kMetricsGo121})},
+  };
+  for (const auto& [go, names] : want) {
+    SCOPED_TRACE(go);
+    const std::vector<std::string> lines = splitOn(metricsCsv(handResult(go.c_str(), rows), goRelease(go)), '\n');
+    ASSERT_EQ(lines.size(), 2u);
+    const std::vector<std::string> header = splitOn(lines[0], ',');
+    ASSERT_GE(header.size(), 2u);
+    EXPECT_EQ(header[0], "time_s");
+    EXPECT_EQ(header[1], "step");
+    EXPECT_EQ(std::set<std::string>(header.begin() + 2, header.end()), names);
+    EXPECT_EQ(header.size(), names.size() + 2) << "no name twice";
+  }
+}
+
+// Every metrics.csv cell is what the runtime's metrics.go computes from the same state: the
+// memory classes from the MemStats figures, the counters, the settings (GOGC=off as Go's
+// uint64(-1), no memory limit as math.MaxInt64).
+TEST(MetricsCsv, EveryCellIsWhatGoComputesFromTheSnapshot) {
+  MemSnapshot off = distinctSnapshot(7);
+  off.gcPercent = -1;
+  off.memoryLimit = Bytes(std::numeric_limits<int64_t>::max());
+  const SimResult r = handResult("1.27", {TraceRow{"live_set:cache", distinctSnapshot(4), "live_set:cache"}, TraceRow{"gc", off, "gc"}});
+  const std::vector<std::string> lines = splitOn(metricsCsv(r, goRelease("1.27")), '\n');
+  ASSERT_EQ(lines.size(), 3u) << "a header and one line per sample";
+  const std::vector<std::string> header = splitOn(lines[0], ',');
+  for (size_t row = 0; row < 2; ++row) {
+    const MemSnapshot& m = r.rows[row].mem;
+    SCOPED_TRACE(r.rows[row].step);
+    auto u = [](int64_t v) { return std::to_string(static_cast<uint64_t>(v)); };
+    const std::map<std::string, std::string> want = {
+        {"step", r.rows[row].step},
+        {"/memory/classes/heap/objects:bytes", u(m.heapAlloc.v)},
+        {"/memory/classes/heap/unused:bytes", u(m.heapInuse.v - m.heapAlloc.v)},
+        {"/memory/classes/heap/free:bytes", u(m.heapIdle.v - m.heapReleased.v)},
+        {"/memory/classes/heap/released:bytes", u(m.heapReleased.v)},
+        {"/memory/classes/heap/stacks:bytes", u(m.stackInuse.v)},
+        {"/memory/classes/metadata/mspan/inuse:bytes", u(m.mspanInuse.v)},
+        {"/memory/classes/metadata/mspan/free:bytes", u(m.mspanSys.v - m.mspanInuse.v)},
+        {"/memory/classes/metadata/other:bytes", u(m.gcSys.v - m.mspanSys.v)},
+        {"/memory/classes/total:bytes", u(m.sys.v)},
+        {"/gc/heap/allocs:bytes", u(m.totalAlloc.v)},
+        {"/gc/heap/allocs:objects", u(m.mallocs - m.tinyAllocs)},
+        {"/gc/heap/frees:bytes", u(m.totalFree.v)},
+        {"/gc/heap/frees:objects", u(m.frees - m.tinyAllocs)},
+        {"/gc/heap/tiny/allocs:objects", u(m.tinyAllocs)},
+        {"/gc/heap/objects:objects", u(m.heapObjects)},
+        {"/gc/heap/goal:bytes", u(m.heapGoal.v)},
+        {"/gc/cycles/automatic:gc-cycles", u(m.numGc - m.numForcedGc)},
+        {"/gc/cycles/forced:gc-cycles", u(m.numForcedGc)},
+        {"/gc/cycles/total:gc-cycles", u(m.numGc)},
+        {"/gc/limiter/last-enabled:gc-cycle", u(m.gcLimiterLastEnabledCycle)},
+        {"/sched/gomaxprocs:threads", u(m.gomaxprocs)},
+        {"/gc/heap/live:bytes", u(m.heapMarked.v)},
+        {"/gc/gogc:percent", row == 1 ? "18446744073709551615" : u(m.gcPercent)},
+        {"/gc/gomemlimit:bytes", row == 1 ? "9223372036854775807" : u(m.memoryLimit.v)},
+    };
+    const std::vector<std::string> cells = splitOn(lines[row + 1], ',');
+    ASSERT_EQ(cells.size(), header.size());
+    EXPECT_NEAR(std::stod(cells[0]), m.timeS, 0.5e-4);
+    std::set<std::string> checked = {"time_s"};
+    for (size_t i = 1; i < header.size(); ++i) {
+      const auto it = want.find(header[i]);
+      if (it == want.end()) {
+        ADD_FAILURE() << "a column this test does not check: " << header[i];
+        continue;
+      }
+      checked.insert(header[i]);
+      EXPECT_EQ(cells[i], it->second) << header[i];
+    }
+    EXPECT_EQ(checked.size(), want.size() + 1) << "every checked name has a column";
+  }
+}
+
+// runtime.MemStats's fields in mstats.go's order, with their JSON types: u unsigned, f float,
+// b bool, and the arrays.
+const std::vector<std::pair<std::string, char>> kMemStatsFields = {
+    {"Alloc", 'u'},       {"TotalAlloc", 'u'},   {"Sys", 'u'},          {"Lookups", 'u'},
+    {"Mallocs", 'u'},     {"Frees", 'u'},        {"HeapAlloc", 'u'},    {"HeapSys", 'u'},
+    {"HeapIdle", 'u'},    {"HeapInuse", 'u'},    {"HeapReleased", 'u'}, {"HeapObjects", 'u'},
+    {"StackInuse", 'u'},  {"StackSys", 'u'},     {"MSpanInuse", 'u'},   {"MSpanSys", 'u'},
+    {"MCacheInuse", 'u'}, {"MCacheSys", 'u'},    {"BuckHashSys", 'u'},  {"GCSys", 'u'},
+    {"OtherSys", 'u'},    {"NextGC", 'u'},       {"LastGC", 'u'},       {"PauseTotalNs", 'u'},
+    {"PauseNs", 'a'},     {"PauseEnd", 'a'},     {"NumGC", 'u'},        {"NumForcedGC", 'u'},
+    {"GCCPUFraction", 'f'}, {"EnableGC", 'b'},   {"DebugGC", 'b'},      {"BySize", 's'},
+};
+
+// memstats.jsonl: one object per sample, {"time_s", "step", "memstats"}, the last holding every
+// MemStats field, in order, with the snapshot's figure (what gomemsim does not model: 0).
+TEST(MemstatsJsonl, EveryFieldIsTheSnapshotsFigure) {
+  MemSnapshot few = distinctSnapshot(2);
+  few.numGc = 3;
+  few.numForcedGc = 1;
+  const SimResult r = handResult("1.19", {TraceRow{"append:s", distinctSnapshot(5), "append:s"}, TraceRow{"gc", few, "gc"}});
+  const std::vector<std::string> lines = splitOn(memstatsJsonl(r, goRelease("1.19")), '\n');
+  ASSERT_EQ(lines.size(), 2u) << "one line per sample";
+  for (size_t row = 0; row < 2; ++row) {
+    const MemSnapshot& m = r.rows[row].mem;
+    SCOPED_TRACE(r.rows[row].step);
+    // The fields in the order written: every "Name": directly inside "memstats".
+    std::vector<std::string> order;
+    const std::regex key(R"re("([A-Za-z]+)":)re");
+    const std::string body = lines[row].substr(lines[row].find("\"memstats\":"));
+    int depth = 0;
+    for (size_t i = 0; i < body.size(); ++i) {
+      if (body[i] == '{' || body[i] == '[') ++depth;
+      if (body[i] == '}' || body[i] == ']') --depth;
+      std::smatch x;
+      const std::string rest = body.substr(i);
+      if (depth == 1 && body[i] == '"' && (body[i - 1] == '{' || body[i - 1] == ',') &&
+          std::regex_search(rest, x, key, std::regex_constants::match_continuous))
+        order.push_back(x[1].str());
+    }
+    std::vector<std::string> want;
+    for (const auto& [name, type] : kMemStatsFields) want.push_back(name);
+    EXPECT_EQ(order, want) << "runtime.MemStats's fields, in its order";
+
+    const YAML::Node line = YAML::Load(lines[row]);
+    EXPECT_NEAR(line["time_s"].as<double>(), m.timeS, 0.5e-4);
+    EXPECT_EQ(line["step"].as<std::string>(), r.rows[row].step);
+    const YAML::Node ms = line["memstats"];
+    ASSERT_TRUE(ms.IsMap());
+    EXPECT_EQ(ms.size(), kMemStatsFields.size());
+    const std::map<std::string, int64_t> figures = {
+        {"Alloc", m.heapAlloc.v},       {"TotalAlloc", m.totalAlloc.v},   {"Sys", m.sys.v},
+        {"Lookups", 0},                 {"Mallocs", m.mallocs},           {"Frees", m.frees},
+        {"HeapAlloc", m.heapAlloc.v},   {"HeapSys", m.heapSys.v},         {"HeapIdle", m.heapIdle.v},
+        {"HeapInuse", m.heapInuse.v},   {"HeapReleased", m.heapReleased.v}, {"HeapObjects", m.heapObjects},
+        {"StackInuse", m.stackInuse.v}, {"StackSys", m.stackInuse.v},     {"MSpanInuse", m.mspanInuse.v},
+        {"MSpanSys", m.mspanSys.v},     {"MCacheInuse", 0},               {"MCacheSys", 0},
+        {"BuckHashSys", 0},             {"GCSys", m.gcSys.v - m.mspanSys.v}, {"OtherSys", 0},
+        {"NextGC", m.heapGoal.v},       {"LastGC", 0},                    {"PauseTotalNs", m.pauseTotalNs},
+        {"NumGC", m.numGc},             {"NumForcedGC", m.numForcedGc},
+    };
+    for (const auto& [name, type] : kMemStatsFields) {
+      SCOPED_TRACE(name);
+      const YAML::Node v = ms[name];
+      ASSERT_TRUE(v.IsDefined());
+      if (type == 'u') {
+        EXPECT_EQ(v.as<int64_t>(), figures.at(name));
+      } else if (type == 'f') {
+        EXPECT_EQ(v.as<double>(), m.gcCpuFraction) << "the fraction, exactly";
+      } else if (type == 'b') {
+        EXPECT_EQ(v.as<std::string>(), name == "EnableGC" ? "true" : "false");
+      } else if (type == 'a') {
+        ASSERT_TRUE(v.IsSequence());
+        ASSERT_EQ(v.size(), 256u);
+        for (size_t i = 0; i < 256; ++i) {
+          // PauseNs: GC n's pause at (n - 1) % 256, kStwNs each; PauseEnd: wall-clock, 0.
+          const int64_t w = name == "PauseNs" && static_cast<int64_t>(i) < m.numGc ? kStwNs : 0;
+          EXPECT_EQ(v[i].as<int64_t>(), w) << name << "[" << i << "]";
+        }
+      } else {
+        ASSERT_TRUE(v.IsSequence());
+        ASSERT_EQ(v.size(), 61u) << "BySize has 61 entries in every release";
+        const SizeClassTable& classes = SizeClassTable::forRelease(goRelease("1.19"));
+        for (size_t i = 0; i < 61; ++i) {
+          EXPECT_EQ(v[i]["Size"].as<int64_t>(), classes.cls(static_cast<int>(i)).size);
+          EXPECT_EQ(v[i]["Mallocs"].as<int64_t>(), 0);
+          EXPECT_EQ(v[i]["Frees"].as<int64_t>(), 0);
+          EXPECT_EQ(v[i].size(), 3u);
+        }
+      }
+    }
+  }
+}
+
+// BySize's sizes are the simulated release's size classes: Go 1.16 inserted the 24-byte class.
+TEST(MemstatsJsonl, BySizeFollowsTheReleasesSizeClasses) {
+  const SimResult r = handResult("1.15", {TraceRow{"start", distinctSnapshot(1), "start"}});
+  auto bySize = [&r](const char* go) {
+    const YAML::Node bs = YAML::Load(memstatsJsonl(r, goRelease(go)))["memstats"]["BySize"];
+    std::vector<int64_t> sizes;
+    for (size_t i = 0; i < 5; ++i) sizes.push_back(bs[i]["Size"].as<int64_t>());
+    return sizes;
+  };
+  EXPECT_EQ(bySize("1.15"), (std::vector<int64_t>{0, 8, 16, 32, 48}));
+  EXPECT_EQ(bySize("1.16"), (std::vector<int64_t>{0, 8, 16, 24, 32}));
+}
+
+// writeOutputs writes metrics.csv from Go 1.16 and memstats.jsonl always; a Go 1.15 run into a
+// directory that holds a 1.19 run's metrics.csv leaves none behind.
+TEST(WriteOutputs, MetricsCsvOnlyForReleasesWithRuntimeMetrics) {
+  const std::string dir = ::testing::TempDir() + "/gomemsim_gonative_test";
+  std::filesystem::remove_all(dir);
+  Scenario sc;
+  sc.name = "hand";
+  writeOutputs(dir, sc, handResult("1.19", {TraceRow{"start", distinctSnapshot(1), "start"}}));
+  EXPECT_TRUE(std::filesystem::exists(dir + "/metrics.csv"));
+  EXPECT_TRUE(std::filesystem::exists(dir + "/memstats.jsonl"));
+  writeOutputs(dir, sc, handResult("1.15", {TraceRow{"start", distinctSnapshot(1), "start"}}));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/metrics.csv"));
+  EXPECT_TRUE(std::filesystem::exists(dir + "/memstats.jsonl"));
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -708,6 +708,17 @@ MemSnapshot Runtime::snapshot() {
   s.heapLive = heap_->heapLive();
   s.heapMarked = pacer_->heapMarked();
   s.heapObjects = heap_->heapObjects();
+  s.totalAlloc = heap_->totalAlloc();
+  s.totalFree = heap_->totalFree();
+  s.mallocs = heap_->mallocs();
+  s.frees = heap_->frees();
+  s.tinyAllocs = heap_->tinyAllocs();
+  s.mspanInuse = Bytes(heap_->spansInUse() * go_.mspanBytes);
+  s.mspanSys = Bytes(heap_->spanStructsEver() * go_.mspanBytes);
+  s.pauseTotalNs = numGc_ * kStwNs;
+  s.gcPercent = pacer_->gcPercent();
+  if (const std::optional<Bytes> limit = pacer_->memoryLimit()) s.memoryLimit = *limit;
+  s.gomaxprocs = cfg_.gomaxprocs;
   s.inMark = mark_.active;
   // pprof: which cycle is published (see heap_profile.h).
   const int64_t n = numGc_;

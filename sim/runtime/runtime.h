@@ -38,6 +38,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -128,6 +129,20 @@ struct MemSnapshot {
   // GC, so an enabled limiter stays enabled through an idle spell, limiting nothing.
   double gcLimiterEnabledIdleS = 0;
   int64_t gcLimiterLastEnabledCycle = 0;
+  // Cumulative heap counters (Go 1.19 mstats.go heapStatsDelta, MemStats TotalAlloc, Mallocs,
+  // Frees): bytes and objects allocated and freed (a tiny block counts once in mallocs and
+  // frees, each object packed into one in tinyAllocs, which Mallocs and Frees both include).
+  Bytes totalAlloc, totalFree;
+  int64_t mallocs = 0, frees = 0, tinyAllocs = 0;
+  // Of gcSys, the mspan structures (MemStats MSpanSys: every span ever made, never freed;
+  // MSpanInuse: those of spans in use).
+  Bytes mspanInuse, mspanSys;
+  int64_t pauseTotalNs = 0;  // MemStats.PauseTotalNs: kStwNs per completed cycle
+  // The settings as the runtime holds them now (runtime/debug SetGCPercent, SetMemoryLimit):
+  // GOGC (-1 = off), GOMEMLIMIT (math.MaxInt64 = none), GOMAXPROCS.
+  int64_t gcPercent = 100;
+  Bytes memoryLimit{std::numeric_limits<int64_t>::max()};
+  int64_t gomaxprocs = 0;
 };
 
 // Thrown by the Runtime when the kernel OOM-kills the program (os/machine.h); the run ends

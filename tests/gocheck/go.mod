@@ -1,0 +1,3 @@
+module gomemsim/gocheck
+
+go 1.19
