@@ -1,6 +1,6 @@
 // Scenario-level tests: every file in scenarios/ keeps the runtime's accounting identities on
 // every sample and is deterministic; the seed, steady-service, burst-then-idle and fragmentation
-// scenarios show the behaviour the real Go 1.19 runtime shows (../shared/realgo/).
+// scenarios show the behaviour the real Go 1.19 runtime shows (tests/fidelity/go1.19.8 keeps such runs).
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -129,7 +129,7 @@ TEST(SteadyService, RssSettlesFlatNearTheHeapGoal) {
     goal = std::max(goal, mib(row.mem.heapGoal));
   }
   EXPECT_LT(hi - lo, 0.05 * hi) << "rss not flat: " << lo << ".." << hi;
-  // Real Go 1.19: RSS ~ heap goal + 25-50 MiB (../shared/realgo/steady_service).
+  // Real Go 1.19: RSS ~ heap goal + 25-50 MiB (tests/fidelity/go1.19.8/steady-service).
   EXPECT_GT(hi, goal);
   EXPECT_LT(hi, goal + 100);
 }

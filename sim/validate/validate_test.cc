@@ -13,6 +13,7 @@
 
 #include <unistd.h>
 
+#include "cli/cli_test_support.h"
 #include "engine/simulation.h"
 #include "scavenger/scavenger.h"
 #include "validate/fidelity.h"
@@ -591,8 +592,7 @@ int runCli(const std::vector<std::string>& args, const std::string& dir, std::st
 }
 
 TEST(ValidateCli, MissingGoIsAnInternalError) {
-  const std::string dir = fs::temp_directory_path() / "gomemsim-validate-cli-nogo";
-  fs::create_directories(dir);
+  const std::string dir = cli_testing::freshTempDir("validate-cli-nogo");  // per process
   std::string out, err;
   const int rc = runCli({std::string(GOMEMSIM_SOURCE_DIR) + "/scenarios/freeosmemory.yaml", "--go", "/nonexistent/go",
                          "--out", dir + "/out"},
@@ -618,9 +618,7 @@ TEST(ValidateCli, MissingGoIsAnInternalError) {
 // one real Go cannot be told (KnobRealGo::Refused), naming each, and writes nothing; a recorded
 // run (--real) is refused the same way.
 TEST(ValidateCli, RefusesKnobsRealGoCannotBeTold) {
-  const std::string dir = fs::temp_directory_path() / "gomemsim-validate-cli-refused";
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const std::string dir = cli_testing::freshTempDir("validate-cli-refused");  // per process
   const std::string src(GOMEMSIM_SOURCE_DIR);
   const std::string yaml = dir + "/params.yaml";
   std::ofstream(yaml) << "name: params\nabout: a scavenger parameter\n"
@@ -662,9 +660,7 @@ TEST(ValidateCli, RefusesKnobsRealGoCannotBeTold) {
 
 TEST(ValidateCli, ComparesWithARecordedRealRunWithoutGo) {
   // --real: tests/fidelity keeps real Go 1.19 runs of the fidelity set; no go is needed.
-  const std::string dir = fs::temp_directory_path() / "gomemsim-validate-cli-real";
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const std::string dir = cli_testing::freshTempDir("validate-cli-real");  // per process
   const std::string src(GOMEMSIM_SOURCE_DIR);
   std::string out, err;
   EXPECT_EQ(runCli({src + "/tools/fidelity/gc-then-idle.yaml", "--real", src + "/tests/fidelity/go1.19.8/gc-then-idle/run-1",

@@ -6,7 +6,7 @@ namespace gomemsim {
 namespace {
 
 // The seed program at a tenth of its size: 100 appends of 10 MiB to a []byte. Real Go 1.19
-// (../shared/realgo/seed_example/events.csv) ends with cap 1137893376 after 18 growths.
+// (its first recording, events.csv) ends with cap 1137893376 after 18 growths.
 TEST(Growslice, SeedProgramAtOneTenthMatchesRealGo119) {
   const SpanLayout layout = SpanLayout::forRelease(goRelease("1.19"), false);
   int64_t len = 0, cap = 0, grows = 0;

@@ -2,7 +2,7 @@ package main
 
 // steps.go: how each workload step runs on the real runtime.
 //
-// Pacing (as ../shared/realgo was recorded): allocation is paced by debt. Every 1 ms tick a
+// Pacing (as the project's first real Go 1.19 recordings were made): allocation is paced by debt. Every 1 ms tick a
 // stream allocates until its bytes reach rate x elapsed time (capped at its total); the loop
 // then drops the references whose lifetime ended and sleeps to the next 1 ms boundary. A step
 // that cannot keep up keeps allocating until it has paid its debt (the step then ends late, and
