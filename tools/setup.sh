@@ -5,6 +5,7 @@ set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config git
       libboost-program-options-dev libeigen3-dev libbenchmark-dev libgtest-dev libgmock-dev
       libyaml-cpp-dev golang-go python3
+      libprotobuf-dev protobuf-compiler zlib1g-dev  # heap-*.pb.gz (profile.proto, gzip)
       clang libclang-rt-14-dev)  # clang and libFuzzer: the fuzz build (tests/fuzz/)
 if [ "${GOMEMSIM_NOTEBOOK_DEPS:-0}" = 1 ]; then
   pkgs+=(jupyter-nbconvert python3-ipykernel python3-matplotlib python3-pandas)

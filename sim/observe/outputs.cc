@@ -6,6 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "observe/heap_pprof.h"
 #include "observe/report.h"
 
 namespace gomemsim {
@@ -199,10 +200,12 @@ void writeOutputs(const std::string& dir, const Scenario& s, const SimResult& r)
   for (const auto& l : r.gctrace) gctrace += l + "\n";
   // Render everything first, then rename into place.
   const std::string csv = traceCsv(r), json = summaryJson(s, r, sum), html = reportHtml(s, r);
+  const auto profiles = heapProfileFiles(s, r);
   writeFileAtomic(dir + "/trace.csv", csv);
   writeFileAtomic(dir + "/gctrace.log", gctrace);
   writeFileAtomic(dir + "/summary.json", json);
   writeFileAtomic(dir + "/report.html", html);
+  for (const auto& [name, content] : profiles) writeFileAtomic(dir + "/" + name, content);
 }
 
 }  // namespace gomemsim
