@@ -40,6 +40,7 @@ class HeapProfile {
   // One site's published record, sampled and unscaled (runtime.MemProfileRecord).
   struct SiteCounts {
     int64_t allocObjects = 0, allocBytes = 0, freeObjects = 0, freeBytes = 0;
+    bool operator==(const SiteCounts&) const = default;
   };
 
   HeapProfile(int64_t rate, uint64_t seed) : rate_(rate), rng_(seed ^ 0x70726f66ULL) { draw(); }
