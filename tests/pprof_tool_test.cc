@@ -7,7 +7,6 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 
 #include "cli/cli_test_support.h"
 #include "validate/real_go.h"
@@ -34,19 +33,22 @@ steps:
 
 // pprof's "Showing nodes accounting for X, P% of T total": T in bytes (pprof's MB is 2^20 B).
 double pprofTotalBytes(const std::string& top) {
-  static const std::regex re(R"(of ([0-9.]+)([kMGT]?B) total)");
-  std::smatch m;
-  if (!std::regex_search(top, m, re)) return -1;
-  const std::string unit = m[2];
-  const double scale = unit == "B" ? 1 : unit == "kB" ? 1024.0 : unit == "MB" ? 1048576.0 : unit == "GB" ? 1073741824.0 : 1099511627776.0;
-  return std::stod(m[1]) * scale;
+  const size_t end = top.find(" total\n");
+  const size_t of = top.rfind(" of ", end);
+  if (end == std::string::npos || of == std::string::npos) return -1;
+  const std::string t = top.substr(of + 4, end - of - 4);  // "62.57MB"
+  const size_t unit = t.find_first_not_of("0123456789.");
+  if (unit == 0 || unit == std::string::npos) return -1;
+  const std::string u = t.substr(unit);
+  const double scale = u == "B" ? 1 : u == "kB" ? 1024.0 : u == "MB" ? 1048576.0 : u == "GB" ? 1073741824.0 : -1;
+  return std::stod(t.substr(0, unit)) * scale;
 }
 
 // summary.json's at_end pprof_inuse.
 double summaryEndPprof(const std::string& json) {
-  static const std::regex re(R"("at_end": \{[^}]*"pprof_inuse": ([0-9]+))");
-  std::smatch m;
-  return std::regex_search(json, m, re) ? std::stod(m[1]) : -1;
+  const std::string key = "\"pprof_inuse\": ";
+  const size_t at = json.find(key, json.find("\"at_end\""));
+  return at == std::string::npos ? -1 : std::stod(json.substr(at + key.size()));
 }
 
 class PprofTool : public ::testing::TestWithParam<std::string> {};
