@@ -5,6 +5,7 @@ set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config git
       libboost-program-options-dev libeigen3-dev libbenchmark-dev libgtest-dev libgmock-dev
       libyaml-cpp-dev golang-go python3
+      libprotobuf-dev protobuf-compiler zlib1g-dev  # heap-*.pb.gz (profile.proto, gzip)
       clang libclang-rt-14-dev)  # clang and libFuzzer: the fuzz build (tests/fuzz/)
 # What only the tests need (tools/test.sh sets this): Jupyter for the notebooks, Chromium for
 # the browser test of compare's report (tests/compare_browser_test.cc).

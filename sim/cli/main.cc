@@ -77,8 +77,8 @@ int cmdRun(const std::vector<std::string>& args) {
   if (!vm.count("quiet")) {
     printSummary(std::cout, s, r, summarize(r));
     std::cout << "  wrote " << out << "/trace.csv, " << out << "/gctrace.log, " << out << "/summary.json, " << out << "/report.html, "
-              << (r.release->metricsSet != RuntimeMetricsSet::None ? out + "/metrics.csv, " : std::string()) << out << "/memstats.jsonl"
-              << (r.interruptedBy ? " (partial)" : "") << "\n";
+              << (r.release->metricsSet != RuntimeMetricsSet::None ? out + "/metrics.csv, " : std::string()) << out << "/memstats.jsonl, "
+              << out << "/heap-{peak,end,step-NN-LABEL}.pb.gz (go tool pprof)" << (r.interruptedBy ? " (partial)" : "") << "\n";
   }
   if (r.interruptedBy) {
     const double at = r.rows.empty() ? 0.0 : r.rows.back().mem.timeS;

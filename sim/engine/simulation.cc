@@ -49,6 +49,7 @@ Simulation::Simulation(const Scenario& s)
   result_.release = rt_.config().release;
   result_.goVersionGiven = !s.runtime.go_version.empty();
   result_.plannedSeconds = estimateRun(s).simulatedSeconds;
+  result_.memProfileRate = rt_.config().memProfileRate;
 }
 
 SimResult Simulation::run() {
@@ -61,9 +62,11 @@ SimResult Simulation::run() {
       currentStep_ = step.shown();
       currentKind_ = step.label;
       ++currentIndex_;
+      rt_.setProfileSite(currentIndex_);  // the heap profile's caller of what it allocates
       runStep(step);
       if (rt_.now().ns > kMaxSimulatedNs) throw std::runtime_error("scenario longer than the simulator's 52-day limit");
       sample();
+      result_.profileAfterStep.push_back(captureProfile());
     }
   } catch (const ProcessKilled&) {
     // The kernel OOM-killed the program (os/machine.h): the run ends with a last sample.
@@ -77,6 +80,7 @@ SimResult Simulation::run() {
     result_.interruptedBy = stop.sig;
     sample();
   }
+  result_.profileAtEnd = captureProfile();
   auto lines = rt_.takeTrace();
   result_.gctrace.insert(result_.gctrace.end(), lines.begin(), lines.end());
   return std::move(result_);
@@ -86,7 +90,46 @@ void Simulation::sample() {
   auto lines = rt_.takeTrace();
   result_.gctrace.insert(result_.gctrace.end(), lines.begin(), lines.end());
   result_.rows.push_back(TraceRow{currentStep_, rt_.snapshot(), currentKind_, currentIndex_});
+  const MemSnapshot& m = result_.rows.back().mem;
+  if (m.rss > peakRss_) {
+    // A new peak: the profile is read again only if its publication changed since the last one.
+    peakRss_ = m.rss;
+    const auto key = rt_.publishedProfileKey();
+    if (!result_.profileAtPeak || key != peakProfileKey_) {
+      result_.profileAtPeak = captureProfile();
+      peakProfileKey_ = key;
+    } else {
+      result_.profileAtPeak->time = rt_.now();
+      result_.profileAtPeak->step = currentStep_;
+    }
+  }
   if (monitor_) monitor_->sampled(result_.rows.back());
+}
+
+HeapProfileCapture Simulation::captureProfile() const {
+  HeapProfileCapture c;
+  c.time = rt_.now();
+  c.step = currentStep_;
+  for (const auto& [site, counts] : rt_.publishedProfile())
+    c.sites.push_back(HeapProfileSite{bucketName(site.first), site.second, counts});
+  return c;
+}
+
+std::string Simulation::bucketName(int bucket) const {
+  // The names the user wrote: a stream's, "live_set NAME", "append NAME", and the pointers a
+  // live set holds its objects by, "live_set NAME refs".
+  const auto spaced = [](std::string n) {
+    std::replace(n.begin(), n.end(), ':', ' ');
+    return n;
+  };
+  for (const auto& [name, refs] : refs_)
+    if (refs.bucket == bucket) return "live_set " + name + " refs";
+  for (const auto& [name, b] : buckets_) {
+    if (b != bucket) continue;
+    if (name.starts_with("live_set:") || name.starts_with("append:")) return spaced(name);
+    return name;
+  }
+  return "bucket" + std::to_string(bucket);
 }
 
 void Simulation::advance(SimTime t, double mutatorCpus) {

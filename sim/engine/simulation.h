@@ -15,9 +15,15 @@
 // engine owns the Rng streams of the workload; the runtime owns its own, so results depend
 // only on the scenario and seed. A RunMonitor (run_control.h) may watch the run and stop it: the
 // run then ends at the clock's next step with a last sample labelled "interrupted".
+// The heap profile (runtime/heap_profile.h) is read, as an observer, at three kinds of instant:
+// the sample of peak RSS, the end of each step, the end of the run (HeapProfileCapture); each of
+// its allocation sites is a stream (or live set, append slice, live set's pointers) and the step
+// that allocated it.
 #pragma once
 
+#include <array>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,8 +45,30 @@ struct TraceRow {
                        // of steps for a last oom_kill or interrupted row: rows split by it
 };
 
+// One allocation site of a heap profile: what was allocated, by which step.
+struct HeapProfileSite {
+  std::string name;  // the stream or what it grows: "requests", "live_set cache", "append s", "live_set cache refs"
+  int step = 0;      // index in Scenario::steps of the step that allocated
+  HeapProfile::SiteCounts counts;  // sampled, unscaled (runtime.MemProfileRecord)
+};
+
+// The heap profile runtime.MemProfile would have returned at one instant (the published cycle,
+// heap_profile.h), for observe/heap_pprof.h to write as runtime/pprof does.
+struct HeapProfileCapture {
+  SimTime time{0};
+  std::string step;  // the trace row's step at that instant
+  std::vector<HeapProfileSite> sites;
+};
+
 struct SimResult {
   std::vector<TraceRow> rows;
+  // The heap profile at the first sample of the highest RSS (summarize's peak), after each step
+  // that ran to its end (in step order: step i's at [i] while no step was cut short), and at
+  // the run's last sample.
+  std::optional<HeapProfileCapture> profileAtPeak;
+  std::vector<HeapProfileCapture> profileAfterStep;
+  std::optional<HeapProfileCapture> profileAtEnd;
+  int64_t memProfileRate = 0;  // runtime.MemProfileRate of the run
   std::vector<std::string> gctrace;  // gctrace and scavtrace lines, in order
   std::string scavenger, pacer, madvise, goVersion;
   const GoRelease* release = nullptr;  // the version table's row the run followed (runtimeConfigFor)
@@ -101,6 +129,9 @@ class Simulation {
   // Advance to t, taking the periodic samples on the way.
   void advance(SimTime t, double mutatorCpus);
   void sample();
+  // The heap profile as published now (an observer's read).
+  HeapProfileCapture captureProfile() const;
+  std::string bucketName(int bucket) const;
   // Throws Stopped when the monitor asks the run to end.
   void checkStop() const;
   struct Stopped {
@@ -125,6 +156,9 @@ class Simulation {
   RunMonitor* monitor_ = nullptr;
 
   std::map<std::string, int> buckets_;
+  // The peak capture's RSS and the profile it holds (Runtime::publishedProfileKey).
+  Bytes peakRss_{-1};
+  std::array<int64_t, 4> peakProfileKey_{};
 };
 
 }  // namespace gomemsim

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "observe/heap_pprof.h"
 #include "observe/report.h"
 #include "sizeclass/sizeclass.h"
 
@@ -340,6 +341,7 @@ void writeOutputs(const std::string& dir, const Scenario& s, const SimResult& r)
   const GoRelease& go = r.release ? *r.release : goRelease(r.goVersion.empty() ? kNewestGo : r.goVersion);
   const std::string csv = traceCsv(r), json = summaryJson(s, r, sum), html = reportHtml(s, r);
   const std::string metrics = metricsCsv(r, go), memstats = memstatsJsonl(r, go);
+  const auto profiles = heapProfileFiles(s, r);
   writeFileAtomic(dir + "/trace.csv", csv);
   writeFileAtomic(dir + "/gctrace.log", gctrace);
   writeFileAtomic(dir + "/summary.json", json);
@@ -348,6 +350,7 @@ void writeOutputs(const std::string& dir, const Scenario& s, const SimResult& r)
   // Go <= 1.15 has no runtime/metrics: no metrics.csv (nor an earlier run's left behind).
   if (metrics.empty()) std::filesystem::remove(dir + "/metrics.csv");
   else writeFileAtomic(dir + "/metrics.csv", metrics);
+  for (const auto& [name, content] : profiles) writeFileAtomic(dir + "/" + name, content);
 }
 
 }  // namespace gomemsim

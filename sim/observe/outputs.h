@@ -1,6 +1,7 @@
 // observe: turns a simulation's samples into what a user reads: trace.csv (SPEC.md's columns),
 // gctrace.log (GODEBUG=gctrace=1,scavtrace=1 lines), summary.json, report.html (observe/report.h)
-// and the text summary; and, for Go's own tools, metrics.csv (one column per runtime/metrics
+// and the text summary; and, for Go's own tools, the heap profiles heap-*.pb.gz
+// (observe/heap_pprof.h), metrics.csv (one column per runtime/metrics
 // name the simulated release exports and gomemsim models, spelled as Go 1.16+'s
 // runtime/metrics/description.go spells it, from the version table's metricsSet) and
 // memstats.jsonl (runtime.MemStats as expvar's /debug/vars serves it, Go mstats.go's field
@@ -49,9 +50,10 @@ std::string metricsCsv(const SimResult& r, const GoRelease& go);
 // gives BySize's class sizes.
 std::string memstatsJsonl(const SimResult& r, const GoRelease& go);
 void printSummary(std::ostream& out, const Scenario& s, const SimResult& r, const Summary& sum);
-// Writes trace.csv, gctrace.log, summary.json, report.html, memstats.jsonl and, from Go 1.16,
-// metrics.csv into dir (created if missing; a metrics.csv of an earlier run is removed when the
-// release has no runtime/metrics).
+// Writes trace.csv, gctrace.log, summary.json, report.html, memstats.jsonl, the heap profiles
+// (heap-peak, heap-end, heap-step-NN-LABEL .pb.gz) and, from Go 1.16, metrics.csv into dir
+// (created if missing; a metrics.csv of an earlier run is removed when the release has no
+// runtime/metrics).
 void writeOutputs(const std::string& dir, const Scenario& s, const SimResult& r);
 // Writes `content` to path atomically (temporary name + rename).
 void writeFileAtomic(const std::string& path, const std::string& content);

@@ -11,13 +11,19 @@
 // back to every sampled allocation. Sampled bytes are scaled per bucket by
 // 1 / (1 - exp(-avg/rate)) as runtime/pprof's scaleHeapSample does.
 // The exact (unsampled) view of the same publication rule is heapMarked of the published cycle.
-// Does not model: the fallback's side effect of freezing later reads (see README).
+// publishedSites() gives the same publication per allocation site, unscaled, as
+// runtime.MemProfile's records (Go 1.19 mprof.go memRecord.active: allocs and frees): the site
+// is the bucket plus what the engine says allocates (setSite: the step), as a Go stack is the
+// call site plus its callers; published() scales per bucket only, so the model's totals do not
+// depend on the sites. Does not model: the fallback's side effect of freezing later reads (see
+// README).
 #pragma once
 
 #include <cmath>
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <utility>
 #include <vector>
 
 #include "common/rng.h"
@@ -29,6 +35,14 @@ namespace gomemsim {
 
 class HeapProfile {
  public:
+  // Where a sample was allocated: the bucket (stream) and the caller the engine named (setSite).
+  using Site = std::pair<int, int>;
+  // One site's published record, sampled and unscaled (runtime.MemProfileRecord).
+  struct SiteCounts {
+    int64_t allocObjects = 0, allocBytes = 0, freeObjects = 0, freeBytes = 0;
+    bool operator==(const SiteCounts&) const = default;
+  };
+
   HeapProfile(int64_t rate, uint64_t seed) : rate_(rate), rng_(seed ^ 0x70726f66ULL) { draw(); }
 
   // Called for each allocation that does span work (not tiny combines).
@@ -37,7 +51,8 @@ class HeapProfile {
     nextSample_ -= slot.v;
     if (nextSample_ > 0) return;
     draw();
-    records_.push_back(Record{bucket, slot.v, ref, cycle, -1});
+    records_.push_back(Record{bucket, site_, slot.v, ref, cycle, -1});
+    ++samples_;
   }
   // The same for n allocations of one slot size (refs in allocation order).
   void allocatedBatch(int bucket, Bytes slot, const ObjectRef* refs, int n, int64_t cycle) {
@@ -50,7 +65,8 @@ class HeapProfile {
       }
       j += static_cast<int>(untilSample);
       draw();
-      records_.push_back(Record{bucket, slot.v, refs[j - 1], cycle, -1});
+      records_.push_back(Record{bucket, site_, slot.v, refs[j - 1], cycle, -1});
+      ++samples_;
     }
   }
   // Mark termination of cycle n (1-based): records whose object the mark found dead are freed.
@@ -79,14 +95,43 @@ class HeapProfile {
     }
     return Bytes(static_cast<int64_t>(total));
   }
-  // Forget records freed and published long ago (both sides counted).
+  // The same publication per site (no scaling; runtime/pprof scales each record).
+  std::map<Site, SiteCounts> publishedSites(int64_t allocUpTo, int64_t freeUpTo, bool fallback) const {
+    std::map<Site, SiteCounts> sites = retired_;
+    for (const Record& r : records_) {
+      if (!fallback && r.allocCycle > allocUpTo) continue;
+      SiteCounts& c = sites[Site{r.bucket, r.site}];
+      ++c.allocObjects;
+      c.allocBytes += r.bytes;
+      if (!fallback && r.freedBy >= 0 && r.freedBy <= freeUpTo) {
+        ++c.freeObjects;
+        c.freeBytes += r.bytes;
+      }
+    }
+    return sites;
+  }
+  // Samples taken so far: with the publication point, what publishedSites() depends on.
+  int64_t samples() const { return samples_; }
+  // The caller of the allocations from now on (publishedSites()'s second half of a site).
+  void setSite(int site) { site_ = site; }
+  // Forget records freed and published long ago (both sides counted). Their site keeps them in
+  // its allocation and free counts: every later publication includes both.
   void compact(int64_t freeUpTo) {
-    std::erase_if(records_, [&](const Record& r) { return r.freedBy >= 0 && r.freedBy < freeUpTo - 2; });
+    std::erase_if(records_, [&](const Record& r) {
+      if (r.freedBy < 0 || r.freedBy >= freeUpTo - 2) return false;
+      SiteCounts& c = retired_[Site{r.bucket, r.site}];
+      ++c.allocObjects;
+      c.allocBytes += r.bytes;
+      ++c.freeObjects;
+      c.freeBytes += r.bytes;
+      return true;
+    });
   }
 
  private:
   struct Record {
     int bucket;
+    int site;
     int64_t bytes;
     ObjectRef ref;
     int64_t allocCycle;  // completed mark terminations when allocated
@@ -96,7 +141,10 @@ class HeapProfile {
   int64_t rate_;
   Rng rng_;
   int64_t nextSample_ = 0;
+  int site_ = 0;
+  int64_t samples_ = 0;
   std::vector<Record> records_;
+  std::map<Site, SiteCounts> retired_;  // compacted records: allocated and freed
 };
 
 }  // namespace gomemsim

@@ -393,6 +393,26 @@ void Runtime::markTermination() {
   profile_.compact(numGc_);
 }
 
+Runtime::ProfilePublication Runtime::profilePublication() const {
+  // Go 1.19 mprof.go: after mark termination n the profile shows cycle n-1 (mProf_Flush at the
+  // next mark termination); runtime.GC flushes cycle n itself after sweeping (mProf_PostSweep).
+  const int64_t n = numGc_;
+  const bool explicitNow = explicitFlushCycle_ == n && n > 0;
+  const int64_t publishedCycle = explicitNow ? n : n - 1;  // heapMarked of this mark is shown
+  return ProfilePublication{publishedCycle - 1, publishedCycle, publishedCycle < 1};
+}
+
+std::map<HeapProfile::Site, HeapProfile::SiteCounts> Runtime::publishedProfile() const {
+  const ProfilePublication pub = profilePublication();
+  return profile_.publishedSites(pub.allocUpTo, pub.freeUpTo, pub.fallback);
+}
+
+std::array<int64_t, 4> Runtime::publishedProfileKey() const {
+  const ProfilePublication pub = profilePublication();
+  // Without a published cycle every sample shows, so each new one changes the profile.
+  return {pub.allocUpTo, pub.freeUpTo, pub.fallback ? 1 : 0, pub.fallback ? profile_.samples() : 0};
+}
+
 void Runtime::emitGcTrace() {
   // Go 1.19 mgc.go gcMarkTermination, GODEBUG=gctrace=1.
   const int util = static_cast<int>(gcCpuFraction_ * 100);  // util := int(memstats.gc_cpu_fraction * 100)
@@ -721,13 +741,9 @@ MemSnapshot Runtime::snapshot() {
   s.gomaxprocs = cfg_.gomaxprocs;
   s.inMark = mark_.active;
   // pprof: which cycle is published (see heap_profile.h).
-  const int64_t n = numGc_;
-  const bool explicitNow = explicitFlushCycle_ == n && n > 0;
-  const int64_t publishedCycle = explicitNow ? n : n - 1;  // heapMarked of this mark is shown
-  const bool fallback = publishedCycle < 1;
-  s.pprofInuse = fallback ? s.heapAlloc : Bytes(heapMarkedHistory_[static_cast<size_t>(publishedCycle - 1)]);
-  s.pprofInuseSampled = explicitNow ? profile_.published(n - 1, n, false)
-                                    : profile_.published(n - 2, n - 1, fallback);
+  const ProfilePublication pub = profilePublication();
+  s.pprofInuse = pub.fallback ? s.heapAlloc : Bytes(heapMarkedHistory_[static_cast<size_t>(pub.freeUpTo - 1)]);
+  s.pprofInuseSampled = profile_.published(pub.allocUpTo, pub.freeUpTo, pub.fallback);
   // RES breakdown: resident bytes only.
   const HeapAmount reach = ledger_.reachableAt(tickOf(now_));
   s.lazyFree = os_.lazyFree();

@@ -37,8 +37,10 @@
 // finalizers.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -198,6 +200,13 @@ class Runtime : private MHeapHooks {
   const GcCpuLimiter* gcLimiter() const { return limiter_ ? &*limiter_ : nullptr; }
 
   MemSnapshot snapshot();
+  // The heap profile runtime.MemProfile would return now, per site (heap_profile.h), under the
+  // publication rule whose scaled total is snapshot().pprofInuseSampled.
+  std::map<HeapProfile::Site, HeapProfile::SiteCounts> publishedProfile() const;
+  // Equal keys, equal publishedProfile(): observers copy the profile only when it changed.
+  std::array<int64_t, 4> publishedProfileKey() const;
+  // The caller the heap profile records for the allocations from now on (the engine's step).
+  void setProfileSite(int site) { profile_.setSite(site); }
   // For tests and fuzzing: the accounting of `s` (a snapshot taken now) checked against counts
   // kept apart from the ones it was made of - the page allocator's and the OS model's bitmaps
   // recounted (PageAllocator::recount, OsMemory::recount) - and the rules that tie them: every
@@ -315,6 +324,13 @@ class Runtime : private MHeapHooks {
   std::vector<std::string> trace_;
   std::vector<int64_t> heapMarkedHistory_;  // heapMarked of GC n at index n-1
   int64_t explicitFlushCycle_ = -1;         // GC whose profile runtime.GC flushed
+  // Which cycles the heap profile shows now (heap_profile.h): allocations of cycles <=
+  // allocUpTo, frees by marks <= freeUpTo, or every sample (fallback: none published yet).
+  struct ProfilePublication {
+    int64_t allocUpTo, freeUpTo;
+    bool fallback;
+  };
+  ProfilePublication profilePublication() const;
   int64_t lastMarkedBytes_ = 0;
   Bytes lastHeap1_{0};
 };
