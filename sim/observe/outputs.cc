@@ -14,6 +14,16 @@
 namespace gomemsim {
 namespace {
 
+// A byte count as GOMEMLIMIT writes it: the largest of TiB, GiB, MiB, KiB that divides it, else
+// plain bytes (runtime/debug's parseByteCount reads either).
+std::string goByteText(Bytes b) {
+  static const std::pair<int64_t, const char*> kUnits[] = {{int64_t{1} << 40, "TiB"}, {int64_t{1} << 30, "GiB"},
+                                                             {int64_t{1} << 20, "MiB"}, {int64_t{1} << 10, "KiB"}};
+  for (const auto& [unit, name] : kUnits)
+    if (b.v >= unit && b.v % unit == 0) return std::to_string(b.v / unit) + name;
+  return std::to_string(b.v);
+}
+
 std::string mib(Bytes b) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1f MiB", toMiB(b));
@@ -247,7 +257,10 @@ std::string summaryJson(const Scenario& s, const SimResult& r, const Summary& su
   o << "{\n  \"scenario\": \"" << jsonEscape(s.name) << "\",\n  \"go\": \"" << jsonEscape(r.goVersion)
     << "\",\n  \"go_given\": " << (r.goVersionGiven ? "true" : "false") << ",\n  \"go_release\": \""
     << jsonEscape(r.goVersion.empty() ? std::string() : std::string(goRelease(r.goVersion).name))
-    << "\",\n  \"gogc\": " << s.runtime.gogc << ",\n  \"gomaxprocs\": " << gomaxprocsOf(s)
+    << "\",\n  \"gogc\": " << s.runtime.gogc << ",\n  \"gomemlimit\": "
+    << (s.runtime.memory_limit ? std::to_string(s.runtime.memory_limit->v) : std::string("null"))
+    << ",\n  \"cgroup_limit\": " << (s.machine.cgroup_limit ? std::to_string(s.machine.cgroup_limit->v) : std::string("null"))
+    << ",\n  \"machine_memory\": " << s.machine.memory.v << ",\n  \"gomaxprocs\": " << gomaxprocsOf(s)
     << ",\n  \"seed\": " << s.seed << ",\n  \"partial\": " << (sum.interruptedBy ? "true" : "false") << ",\n  \"scavenger\": \"" << r.scavenger << "\",\n  \"pacer\": \""
     << r.pacer << "\",\n  \"madvise\": \"" << r.madvise << "\",\n  \"simulated_seconds\": " << sum.simulatedSeconds
     << ",\n  \"samples\": " << r.rows.size() << ",\n  \"num_gc\": " << sum.end.numGc
@@ -284,8 +297,10 @@ std::string summaryJson(const Scenario& s, const SimResult& r, const Summary& su
 void printSummary(std::ostream& out, const Scenario& s, const SimResult& r, const Summary& sum) {
   out << "gomemsim: " << s.name << " (go " << r.goVersion
       << (r.goVersionGiven ? "" : ", the newest release modelled: the scenario gives no go:") << ", GOGC="
-      << (s.runtime.gogc < 0 ? std::string("off") : std::to_string(s.runtime.gogc)) << ", GOMAXPROCS="
-      << gomaxprocsOf(s) << ", scavenger " << r.scavenger << ", madvise " << r.madvise << ", seed " << s.seed
+      << (s.runtime.gogc < 0 ? std::string("off") : std::to_string(s.runtime.gogc))
+      << (s.runtime.memory_limit ? ", GOMEMLIMIT=" + goByteText(*s.runtime.memory_limit) : std::string())
+      << (s.machine.cgroup_limit ? ", cgroup memory.max " + goByteText(*s.machine.cgroup_limit) : std::string())
+      << ", GOMAXPROCS=" << gomaxprocsOf(s) << ", scavenger " << r.scavenger << ", madvise " << r.madvise << ", seed " << s.seed
       << ")\n";
   char buf[320];
   std::snprintf(buf, sizeof buf, "  simulated %.1f s, %s, GC CPU %.2f %%\n", sum.simulatedSeconds,

@@ -546,5 +546,39 @@ TEST(WriteOutputs, MetricsCsvOnlyForReleasesWithRuntimeMetrics) {
   std::filesystem::remove_all(dir);
 }
 
+
+// The limits a run ran under are in its first line and in summary.json (a newcomer running a
+// batch job under GOMEMLIMIT found neither).
+TEST(Summary, NamesTheMemoryLimitAndTheCgroupLimit) {
+  const Scenario limited = parseScenario(R"(about: limits
+runtime: {go: "1.21", memory_limit: 1536MiB}
+machine: {cgroup_limit: 4GiB}
+steps:
+  - live_set: {name: a, grow_to: 8MB, size: 1KiB}
+)",
+                                         "limits.yaml");
+  Simulation sim(limited);
+  const SimResult r = sim.run();
+  std::ostringstream printed;
+  printSummary(printed, limited, r, summarize(r));
+  const std::string first = printed.str().substr(0, printed.str().find('\n'));
+  EXPECT_NE(first.find("GOMEMLIMIT=1536MiB"), std::string::npos) << first;
+  EXPECT_NE(first.find("cgroup memory.max 4GiB"), std::string::npos) << first;
+  const YAML::Node json = YAML::Load(summaryJson(limited, r, summarize(r)));
+  EXPECT_EQ(json["gomemlimit"].as<int64_t>(), int64_t{1536} << 20);
+  EXPECT_EQ(json["cgroup_limit"].as<int64_t>(), int64_t{4} << 30);
+
+  Scenario unlimited = limited;
+  unlimited.runtime.memory_limit.reset();
+  unlimited.machine.cgroup_limit.reset();
+  std::ostringstream plain;
+  printSummary(plain, unlimited, r, summarize(r));
+  EXPECT_EQ(plain.str().find("GOMEMLIMIT"), std::string::npos) << plain.str();
+  EXPECT_EQ(plain.str().find("cgroup"), std::string::npos) << plain.str();
+  const YAML::Node none = YAML::Load(summaryJson(unlimited, r, summarize(r)));
+  EXPECT_TRUE(none["gomemlimit"].IsNull());
+  EXPECT_TRUE(none["cgroup_limit"].IsNull());
+}
+
 }  // namespace
 }  // namespace gomemsim
