@@ -607,6 +607,18 @@ TEST(Cli, AnOomKilledRunExitsZeroAndSaysSoEverywhere) {
   EXPECT_NE(readFile(dir + "/gctrace.log").find("Memory cgroup out of memory: Killed process"), std::string::npos);
 }
 
+// The default --out is reused run after run: the second run says it replaced the first's files.
+TEST(Cli, ARunIntoAnEarlierRunsDirectorySaysItReplacedIt) {
+  const std::string dir = cli_testing::freshTempDir("replace");
+  const std::string cmd = std::string(GOMEMSIM_BINARY) + " run " + kRoot + "/scenarios/fragmentation.yaml --out " + dir;
+  const CmdResult first = sh(cmd);
+  ASSERT_EQ(first.status, 0) << first.out;
+  EXPECT_EQ(first.out.find("replacing"), std::string::npos) << first.out;
+  const CmdResult second = sh(cmd);
+  ASSERT_EQ(second.status, 0) << second.out;
+  EXPECT_NE(second.out.find("replacing an earlier run's outputs there"), std::string::npos) << second.out;
+}
+
 // Ctrl-C or SIGTERM in the middle of a long run: exit 128 + signal, and the outputs are whole
 // files that say they are partial (never a half-written one, never a temporary left behind);
 // compare writes nothing.

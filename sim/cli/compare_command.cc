@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <thread>
@@ -88,12 +89,14 @@ int cmdCompare(const std::vector<std::string>& args) {
     };
     runs = runGrid(configs, atOnce, &stop, finished);
   }
+  const bool replacing = std::filesystem::exists(out + "/compare.csv");  // an earlier compare's outputs
   writeCompareOutputs(out, s, runs);
   if (!vm.count("quiet")) {
     std::vector<CompareRow> rows;
     for (const auto& [label, r] : runs) rows.push_back(compareRow(label, r));
     std::cout << compareTable(s, rows) << "  wrote " << out << "/trace.csv, " << out << "/compare.csv, " << out
-              << "/report.html, " << out << "/gctrace/*.log (index: " << out << "/gctrace/index.csv)\n";
+              << "/report.html, " << out << "/gctrace/*.log (index: " << out << "/gctrace/index.csv)"
+              << (replacing ? ", replacing an earlier compare's outputs there" : "") << "\n";
   }
   return 0;
 }

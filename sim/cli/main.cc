@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -73,12 +74,14 @@ int cmdRun(const std::vector<std::string>& args) {
   sim.setMonitor(showProgress ? static_cast<RunMonitor*>(&line) : &stopOnly);
   const SimResult r = sim.run();
   line.finish();
+  const bool replacing = std::filesystem::exists(out + "/summary.json");  // an earlier run's outputs
   writeOutputs(out, s, r);
   if (!vm.count("quiet")) {
     printSummary(std::cout, s, r, summarize(r));
     std::cout << "  wrote " << out << "/trace.csv, " << out << "/gctrace.log, " << out << "/summary.json, " << out << "/report.html, "
               << (r.release->metricsSet != RuntimeMetricsSet::None ? out + "/metrics.csv, " : std::string()) << out << "/memstats.jsonl, "
-              << out << "/heap-{peak,end,step-NN-LABEL}.pb.gz (go tool pprof)" << (r.interruptedBy ? " (partial)" : "") << "\n";
+              << out << "/heap-{peak,end,step-NN-LABEL}.pb.gz (go tool pprof)" << (r.interruptedBy ? " (partial)" : "")
+              << (replacing ? ", replacing an earlier run's outputs there" : "") << "\n";
   }
   if (r.interruptedBy) {
     const double at = r.rows.empty() ? 0.0 : r.rows.back().mem.timeS;

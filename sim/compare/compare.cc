@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -424,6 +425,10 @@ void writeCompareOutputs(const std::string& dir, const Scenario& base, const std
   for (size_t i = 0; i < runs.size(); ++i) writeFileAtomic(dir + "/gctrace/" + names[i], logs[i]);
   writeFileAtomic(dir + "/gctrace/index.csv", index);
   writeFileAtomic(dir + "/report.html", html);
+  // What an earlier compare into the same directory left: logs of configurations not in this
+  // grid, and the one combined gctrace.log of earlier versions.
+  removeStaleFiles(dir + "/gctrace", "", ".log", std::set<std::string>(names.begin(), names.end()));
+  std::filesystem::remove(dir + "/gctrace.log");
 }
 
 }  // namespace gomemsim

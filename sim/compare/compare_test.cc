@@ -507,5 +507,28 @@ TEST(CompareCli, PrintsTheTableAndWritesTheFiles) {
   EXPECT_EQ(lines(readFile(dir + "/out/compare.csv")).size(), 3u);
 }
 
+
+// A second compare into the same directory leaves only its own gctrace logs (a user comparing
+// scavengers and then GOGC values must not find the first grid's logs beside the index), drops
+// the combined gctrace.log of earlier versions, and says it replaced the earlier outputs.
+TEST(CompareCli, ASecondCompareReplacesTheFirstsFilesAndSaysSo) {
+  const std::string dir = tempDir("cli-replace");
+  const std::string file = dir + "/small.yaml";
+  std::ofstream(file) << kSmallScenario;
+  const std::string cmd = std::string(GOMEMSIM_BINARY) + " compare " + file + " --set sample_every=2s --out " + dir + "/out";
+  const CmdResult first = sh(cmd + " --vary GOGC=50,100");
+  ASSERT_EQ(first.status, 0) << first.out;
+  EXPECT_EQ(first.out.find("replacing"), std::string::npos) << first.out;
+  std::ofstream(dir + "/out/gctrace.log") << "[GOGC=50] gc 1 @0.1s\n";  // an earlier version's file
+  const CmdResult second = sh(cmd + " --vary GOGC=200");
+  ASSERT_EQ(second.status, 0) << second.out;
+  EXPECT_NE(second.out.find("replacing an earlier compare's outputs"), std::string::npos) << second.out;
+  std::vector<std::string> logs;
+  for (const auto& e : std::filesystem::directory_iterator(dir + "/out/gctrace")) logs.push_back(e.path().filename());
+  std::sort(logs.begin(), logs.end());
+  EXPECT_EQ(logs, (std::vector<std::string>{"GOGC-200.log", "index.csv"}));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/out/gctrace.log"));
+}
+
 }  // namespace
 }  // namespace gomemsim

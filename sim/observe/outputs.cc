@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
@@ -365,7 +366,24 @@ void writeOutputs(const std::string& dir, const Scenario& s, const SimResult& r)
   // Go <= 1.15 has no runtime/metrics: no metrics.csv (nor an earlier run's left behind).
   if (metrics.empty()) std::filesystem::remove(dir + "/metrics.csv");
   else writeFileAtomic(dir + "/metrics.csv", metrics);
-  for (const auto& [name, content] : profiles) writeFileAtomic(dir + "/" + name, content);
+  std::set<std::string> written;
+  for (const auto& [name, content] : profiles) {
+    writeFileAtomic(dir + "/" + name, content);
+    written.insert(name);
+  }
+  // An earlier run with more (or other) steps left step profiles this run did not write.
+  removeStaleFiles(dir, "heap-step-", ".pb.gz", written);
+}
+
+void removeStaleFiles(const std::string& dir, const std::string& prefix, const std::string& suffix,
+                      const std::set<std::string>& keep) {
+  std::vector<std::filesystem::path> stale;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    if (e.is_regular_file() && name.starts_with(prefix) && name.ends_with(suffix) && !keep.count(name))
+      stale.push_back(e.path());
+  }
+  for (const auto& path : stale) std::filesystem::remove(path);
 }
 
 }  // namespace gomemsim

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <ostream>
+#include <set>
 #include <string>
 
 #include "engine/simulation.h"
@@ -55,6 +56,10 @@ void printSummary(std::ostream& out, const Scenario& s, const SimResult& r, cons
 // (created if missing; a metrics.csv of an earlier run is removed when the release has no
 // runtime/metrics).
 void writeOutputs(const std::string& dir, const Scenario& s, const SimResult& r);
+// Removes the files of dir named PREFIX...SUFFIX that are not in `keep`: what an earlier run
+// into the same directory wrote and this one did not (step profiles, compare's gctrace logs).
+void removeStaleFiles(const std::string& dir, const std::string& prefix, const std::string& suffix,
+                      const std::set<std::string>& keep);
 // Writes `content` to path atomically (temporary name + rename).
 void writeFileAtomic(const std::string& path, const std::string& content);
 

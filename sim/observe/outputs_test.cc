@@ -22,6 +22,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include "engine/simulation.h"
 #include "scenario/scenario.h"
 #include "sizeclass/sizeclass.h"
@@ -578,6 +580,39 @@ steps:
   const YAML::Node none = YAML::Load(summaryJson(unlimited, r, summarize(r)));
   EXPECT_TRUE(none["gomemlimit"].IsNull());
   EXPECT_TRUE(none["cgroup_limit"].IsNull());
+}
+
+
+// A run into the directory of an earlier run with more steps leaves no step profile of the
+// earlier run behind (its files would read as this run's).
+TEST(WriteOutputs, AnEarlierRunsStepProfilesAreRemoved) {
+  const std::string dir = ::testing::TempDir() + "/gomemsim-stale-" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  const char* three = R"(about: three steps
+runtime: {go: "1.21"}
+steps:
+  - live_set: {name: a, grow_to: 4MB, size: 1KiB}
+  - gc
+  - idle: 1s
+)";
+  const char* one = R"(about: one step
+runtime: {go: "1.21"}
+steps:
+  - live_set: {name: b, grow_to: 4MB, size: 1KiB}
+)";
+  for (const char* text : {three, one}) {
+    const Scenario s = parseScenario(text, "stale.yaml");
+    Simulation sim(s);
+    writeOutputs(dir, s, sim.run());
+  }
+  std::vector<std::string> steps;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    const std::string name = e.path().filename();
+    if (name.starts_with("heap-step-")) steps.push_back(name);
+  }
+  EXPECT_EQ(steps, (std::vector<std::string>{"heap-step-01-live_set_b.pb.gz"}));
+  EXPECT_TRUE(std::filesystem::exists(dir + "/heap-end.pb.gz"));
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
