@@ -128,6 +128,8 @@ machineMeta() {
 
 status=0
 done_versions=()
+mkdir -p "$out"
+rm -f "$out/exceeded.txt"
 if [ -n "$recorded" ]; then
   # One block per version folder of DIR (DIR/go1.*/meta.txt).
   found=0
@@ -158,6 +160,7 @@ if [ -n "$recorded" ]; then
         "$bin" "${args[@]}" > "$dir.log" 2>&1 || rc=$?
         if [ $rc = 3 ]; then
           grep "tolerance exceeded" "$dir.log" >&2 || true
+          sed -n "s|^gomemsim validate: tolerance exceeded: |$gov $id $(basename "$real"): |p" "$dir.log" >> "$out/exceeded.txt"
           status=3
         elif [ $rc != 0 ]; then
           cat "$dir.log" >&2
@@ -224,14 +227,18 @@ elif [ $tableOnly = 0 ]; then
         echo "== $gov $id (run $k of $n): gomemsim ${args[*]}"
         t0=$(date +%s.%N)
         rc=0
-        "$bin" "${args[@]}" || rc=$?
+        mkdir -p "$vout/$id"
+        "$bin" "${args[@]}" 2> >(tee "$dir.stderr" >&2) || rc=$?
+        wait  # for tee
         t1=$(date +%s.%N)
         if [ $rc = 3 ]; then
           status=3
+          sed -n "s|^gomemsim validate: tolerance exceeded: |$gov $id run $k: |p" "$dir.stderr" >> "$out/exceeded.txt"
         elif [ $rc != 0 ]; then
           echo "fidelity.sh: gomemsim validate failed on $gov $id (exit $rc)" >&2
           exit 1
         fi
+        rm -f "$dir.stderr"
         awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f\n", b - a }' > "$dir/wall_s"
         echo "   wall time $(cat "$dir/wall_s") s"
       done
@@ -265,5 +272,12 @@ else
   echo "fidelity.sh: python3 not found; no table written (the runs are in $out)" >&2
   [ "$readme" = 0 ] || exit 1
 fi
-if [ $status = 3 ]; then echo "fidelity.sh: FAIL: a tolerance was exceeded or a cell missed its target unexplained (see above)" >&2; fi
+if [ $status = 3 ]; then
+  # Repeated last, so that the tail of a long log (all CI keeps) says what failed.
+  if [ -s "$out/exceeded.txt" ]; then
+    echo "fidelity.sh: tolerances exceeded:" >&2
+    sed 's/^/  /' "$out/exceeded.txt" >&2
+  fi
+  echo "fidelity.sh: FAIL: a tolerance was exceeded or a cell missed its target unexplained (see above)" >&2
+fi
 exit $status
