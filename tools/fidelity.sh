@@ -9,8 +9,9 @@
 #                                     installed here (~14 min per version on 2 CPUs), then the
 #                                     README table (medians of the real runs); says which
 #                                     versions it skipped because they are not installed
-#   tools/fidelity.sh --ci            the CI subset, 1 real run each, each installed version, with
-#                                     each scenario's --tolerance from set.tsv; prints the table
+#   tools/fidelity.sh --ci            the CI subset, 1 real run each (a second where the first
+#                                     exceeds a tolerance; both must, to fail), each installed
+#                                     version, with each scenario's --tolerance from set.tsv; prints the table
 #                                     and leaves README.md alone (ctest fidelity_ci runs this)
 #   tools/fidelity.sh --recorded DIR  run no Go: compare gomemsim with the real runs recorded in
 #                                     DIR/<goversion>/<id>/run-<k>/ (as tests/fidelity keeps them,
@@ -224,20 +225,32 @@ elif [ $tableOnly = 0 ]; then
         args+=(${thpset[@]+"${thpset[@]}"})
         vtol=$(tolerance "$tol" "$gov")
         [ $ci = 0 ] || [ "$vtol" = - ] || args+=(--tolerance "$vtol")
-        echo "== $gov $id (run $k of $n): gomemsim ${args[*]}"
-        t0=$(date +%s.%N)
-        rc=0
-        mkdir -p "$vout/$id"
-        "$bin" "${args[@]}" 2> >(tee "$dir.stderr" >&2) || rc=$?
-        wait  # for tee
-        t1=$(date +%s.%N)
-        if [ $rc = 3 ]; then
-          status=3
-          sed -n "s|^gomemsim validate: tolerance exceeded: |$gov $id run $k: |p" "$dir.stderr" >> "$out/exceeded.txt"
-        elif [ $rc != 0 ]; then
-          echo "fidelity.sh: gomemsim validate failed on $gov $id (exit $rc)" >&2
-          exit 1
-        fi
+        # With --ci each scenario has one real run, and a single real run can be an outlier
+        # (the CI machine's load moves real Go's timing): a run that exceeds a tolerance is run
+        # once more, and fails the check only if the second run exceeds a tolerance too. Both
+        # are reported at the end.
+        attempts=$([ $ci = 1 ] && echo 2 || echo 1)
+        for attempt in $(seq 1 "$attempts"); do
+          echo "== $gov $id (run $k of $n$([ "$attempt" = 1 ] || echo ", second attempt")): gomemsim ${args[*]}"
+          t0=$(date +%s.%N)
+          rc=0
+          mkdir -p "$vout/$id"
+          rm -rf "${dir:?}"
+          "$bin" "${args[@]}" 2> >(tee "$dir.stderr" >&2) || rc=$?
+          wait  # for tee
+          t1=$(date +%s.%N)
+          if [ $rc = 3 ]; then
+            sed -n "s|^gomemsim validate: tolerance exceeded: |$gov $id run $k$([ "$attempt" = 1 ] || echo ", second attempt"): |p" \
+              "$dir.stderr" >> "$out/exceeded.txt"
+            if [ "$attempt" = "$attempts" ]; then status=3; fi
+          elif [ $rc != 0 ]; then
+            echo "fidelity.sh: gomemsim validate failed on $gov $id (exit $rc)" >&2
+            exit 1
+          else
+            [ "$attempt" = 1 ] || echo "$gov $id run $k: within every tolerance on the second attempt" >> "$out/exceeded.txt"
+            break
+          fi
+        done
         rm -f "$dir.stderr"
         awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f\n", b - a }' > "$dir/wall_s"
         echo "   wall time $(cat "$dir/wall_s") s"
@@ -272,12 +285,12 @@ else
   echo "fidelity.sh: python3 not found; no table written (the runs are in $out)" >&2
   [ "$readme" = 0 ] || exit 1
 fi
+# Repeated last, so that the tail of a long log (all CI keeps) says what failed.
+if [ -s "$out/exceeded.txt" ]; then
+  echo "fidelity.sh: tolerances exceeded:" >&2
+  sed 's/^/  /' "$out/exceeded.txt" >&2
+fi
 if [ $status = 3 ]; then
-  # Repeated last, so that the tail of a long log (all CI keeps) says what failed.
-  if [ -s "$out/exceeded.txt" ]; then
-    echo "fidelity.sh: tolerances exceeded:" >&2
-    sed 's/^/  /' "$out/exceeded.txt" >&2
-  fi
   echo "fidelity.sh: FAIL: a tolerance was exceeded or a cell missed its target unexplained (see above)" >&2
 fi
 exit $status
