@@ -32,6 +32,7 @@ RuntimeConfig runtimeConfigFor(const Scenario& s) {
   c.greenTea = greenTeaFor(*c.release, s.runtime.goexperiment);
   c.disableThp = c.release->disableThpSetting && godebugValue(s.runtime.godebug, "disablethp").value_or(0) != 0;
   c.thp = parseThpMode(s.machine.thp);
+  c.cpuSpeed = s.machine.cpu_speed;
   c.machine.memory = s.machine.memory;
   c.machine.cgroupLimit = s.machine.cgroup_limit;
   c.baselineRss = s.machine.baseline_rss.v > 0 ? s.machine.baseline_rss : Bytes(c.release->baselineRssKiB << 10);
@@ -217,8 +218,9 @@ struct FaultMark {
   int64_t pages, huge;
   explicit FaultMark(const Runtime& rt) : pages(rt.pageFaults()), huge(rt.hugePageFaults()) {}
   double costNsSince(const Runtime& rt) const {
-    return static_cast<double>(rt.pageFaults() - pages) * kPageFaultNs +
-           static_cast<double>(rt.hugePageFaults() - huge) * kHugePageFaultNs;
+    return (static_cast<double>(rt.pageFaults() - pages) * kPageFaultNs +
+            static_cast<double>(rt.hugePageFaults() - huge) * kHugePageFaultNs) /
+           rt.config().cpuSpeed;
   }
 };
 
@@ -277,7 +279,8 @@ void Simulation::runAlloc(const RunStep& r) {
   double writesPerSec = 0;
   for (const auto& a : r.alloc) writesPerSec += a.bytes_per_second * std::min(1.0, a.touch);
   const double mutatorCpus = std::min<double>(static_cast<double>(gomaxprocsOf(sc_)),
-                                              (objectsPerSec * kAllocNs + writesPerSec * kMemclrNsPerByte) * 1e-9);
+                                              (objectsPerSec * kAllocNs + writesPerSec * kMemclrNsPerByte) * 1e-9 /
+                                                  sc_.machine.cpu_speed);
   const SimTime start = rt_.now();
   const SimTime end = start + r.duration;
   // The streams' draws depend only on the seed: a second thread makes them ahead (draws.h).
@@ -364,9 +367,10 @@ void Simulation::growLiveSet(const LiveSetStep& l) {
       const Bytes touch = touched(size, l.touch);
       rt_.malloc(bucket, size, l.pointers, tag, touch, bucket);
       // The pointer that holds it; a new chunk after every kRefChunkLen (the driver's pool.add).
-      if (holdRefs(refs, bucket, 1) > 0) costNs += kAllocNs + static_cast<double>(kRefChunkBytes) * kMemclrNsPerByte;
+      if (holdRefs(refs, bucket, 1) > 0)
+        costNs += (kAllocNs + static_cast<double>(kRefChunkBytes) * kMemclrNsPerByte) / sc_.machine.cpu_speed;
       done += size.v;
-      costNs += kAllocNs + static_cast<double>(touch.v) * kMemclrNsPerByte;
+      costNs += (kAllocNs + static_cast<double>(touch.v) * kMemclrNsPerByte) / sc_.machine.cpu_speed;
     }
     costNs += faults.costNsSince(rt_);
     advance(rt_.now() + Duration(static_cast<int64_t>(costNs)) + rt_.takeMutatorStall(), 1);
@@ -390,14 +394,16 @@ void Simulation::append(const AppendStep& a) {
       const Bytes capmem(newCap * a.elem.v);
       const FaultMark faults(rt_);
       const ObjectRef fresh = rt_.malloc(0, capmem, a.pointers, tag, capmem, bit->second);
-      costNs += static_cast<double>(sl.len * a.elem.v) * kMemmoveNsPerByte +
-                static_cast<double>((newCap - sl.len) * a.elem.v) * kMemclrNsPerByte + faults.costNsSince(rt_);
+      costNs += (static_cast<double>(sl.len * a.elem.v) * kMemmoveNsPerByte +
+                 static_cast<double>((newCap - sl.len) * a.elem.v) * kMemclrNsPerByte) /
+                    sc_.machine.cpu_speed +
+                faults.costNsSince(rt_);
       if (sl.hasObject) rt_.setDeath(sl.ref, deathTickFor(rt_.now(), Duration(0)));  // old array is garbage
       sl.ref = fresh;
       sl.hasObject = true;
       sl.cap = newCap;
     } else {
-      costNs += static_cast<double>(add * a.elem.v) * kMemclrNsPerByte;
+      costNs += static_cast<double>(add * a.elem.v) * kMemclrNsPerByte / sc_.machine.cpu_speed;
     }
     sl.len = newLen;
     advance(rt_.now() + Duration(static_cast<int64_t>(costNs)) + rt_.takeMutatorStall(), 1);

@@ -141,3 +141,34 @@ TEST(LiveSetRefs, AppendSlicesAndTimedStreamsHoldNoChunks) {
 
 }  // namespace
 }  // namespace gomemsim
+
+namespace gomemsim {
+namespace {
+
+// machine.cpu_speed divides every CPU cost of the model (mark, sweep, allocation, faults,
+// madvise). At the memory limit GCs run back to back, each as long as its sweep and mark take,
+// so a faster machine runs more of them (tests/fidelity/README.md: the real at-limit ran 330-381
+// GCs on the calibration VM and 500 on a machine whose marks and sweeps took half as long);
+// below the limit the pacer, not the cycle's cost, sets when GCs run.
+int64_t gcsAt(const std::string& limit, double speed) {
+  Scenario s = parseScenario("name: speed\nabout: cpu speed\nruntime: {go: \"1.19\", gogc: 100, gomaxprocs: 2" + limit +
+                                 "}\nsample_every: 1s\nsteps:\n"
+                                 "  - run:\n      for: 8s\n      alloc:\n"
+                                 "        - {name: requests, rate: 50MB/s, size: {choice: [64B, 256B]}, lifetime: {exponential: 50ms}, pointers: false}\n"
+                                 "        - {name: sessions, rate: 30MB/s, size: {uniform: [4KiB, 8KiB]}, set: sessions, pointers: false}\n",
+                             "speed.yaml");
+  s.machine.cpu_speed = speed;
+  Simulation sim(s);
+  return sim.run().rows.back().mem.numGc;
+}
+
+TEST(CpuSpeed, AtTheMemoryLimitAFasterMachineRunsMoreGcsAndBelowItTheSame) {
+  const int64_t slow = gcsAt(", memory_limit: 128MiB", 1.0), fast = gcsAt(", memory_limit: 128MiB", 2.0);
+  EXPECT_GT(slow, 20) << "the live heap passes the limit, GCs run back to back";
+  EXPECT_GT(static_cast<double>(fast), 1.5 * static_cast<double>(slow)) << slow << " GCs at speed 1";
+  const int64_t below = gcsAt("", 1.0), belowFast = gcsAt("", 2.0);
+  EXPECT_NEAR(static_cast<double>(belowFast), static_cast<double>(below), 1.0);
+}
+
+}  // namespace
+}  // namespace gomemsim

@@ -68,9 +68,11 @@ void packAllocBits(const DeathTick* death, int32_t n, uint64_t* bits) {
 }  // namespace
 
 MHeap::MHeap(const SpanLayout& layout, PageAllocator& pages, OsMemory& os, Ledger& ledger, int nprocs,
-             MHeapHooks& hooks, bool releasedSpansSkipZeroing)
+             MHeapHooks& hooks, bool releasedSpansSkipZeroing, double cpuSpeed)
     : layout_(layout), classes_(layout.classes()), pages_(pages), os_(os), ledger_(ledger), hooks_(hooks),
       central_(kNumSpanClasses), quiet_(kNumSpanClasses), mcaches_(static_cast<size_t>(nprocs)),
+      sweepNsPerSpan_(static_cast<double>(kSweepNsPerSpan) / cpuSpeed),
+      sweepNsPerSlot_(static_cast<double>(kSweepNsPerSlot) / cpuSpeed),
       releasedSpansSkipZeroing_(releasedSpansSkipZeroing) {
   for (auto& c : mcaches_) c.alloc.assign(kNumSpanClasses, kNoSpan);
 }
@@ -451,7 +453,7 @@ bool MHeap::sweep(uint32_t id, bool preserve) {
   sweepStats_.pagesSwept += s.npages;
   ++sweepStats_.spansSwept;
   sweepStats_.objectsFreed += nfreed;
-  sweepCostNs_ += kSweepNsPerSpan + kSweepNsPerSlot * nfreed;
+  sweepCostNs_ += std::llround(sweepNsPerSpan_ + sweepNsPerSlot_ * static_cast<double>(nfreed));
   bool freed = false;
   if (!preserve) {
     if (s.allocCount == 0) {
@@ -489,7 +491,7 @@ int64_t MHeap::sweepNext(int64_t maxPages, int64_t maxNs) {
       // As many as one-by-one sweeps would take to cover the pages and the CPU asked for.
       const int64_t npages = classes_.cls(spc >> 1).npages;
       const int64_t byPages = ceilDiv(maxPages, npages);
-      const int64_t byNs = ceilDiv(maxNs, kSweepNsPerSpan);
+      const int64_t byNs = ceilDiv(maxNs, std::max<int64_t>(1, std::llround(sweepNsPerSpan_)));
       return sweepQuiet(spc, std::max<int64_t>(1, std::min(byPages, byNs)));
     }
     ++sweepClassIndex_;
@@ -553,7 +555,7 @@ int64_t MHeap::sweepQuiet(int spc, int64_t n) {
   q.swept += static_cast<size_t>(n);
   sweepStats_.pagesSwept += n * classes_.cls(spc >> 1).npages;
   sweepStats_.spansSwept += n;
-  sweepCostNs_ += n * kSweepNsPerSpan;
+  sweepCostNs_ += std::llround(static_cast<double>(n) * sweepNsPerSpan_);
   unswept_ -= n;
   if (unswept_ == 0) hooks_.sweepDone();
   return n;

@@ -116,7 +116,7 @@ class MHeap {
   // (needZeroAfterSysUnused() false): a span made wholly of released pages is not zeroed, the
   // kernel having zero-filled them; Go 1.19 zeroes by allocNeedsZero alone.
   MHeap(const SpanLayout& layout, PageAllocator& pages, OsMemory& os, Ledger& ledger, int nprocs,
-        MHeapHooks& hooks, bool releasedSpansSkipZeroing = false);
+        MHeapHooks& hooks, bool releasedSpansSkipZeroing = false, double cpuSpeed = 1.0);
 
   // mallocgc for a small object of a size class (not tiny).
   ObjectRef mallocSmall(int p, int sizeclass, bool noscan, DeathTick death, Bytes touch);
@@ -256,7 +256,8 @@ class MHeap {
   int64_t sweepHeapLiveBasis_ = 0;
   int64_t pagesSweptBasis_ = 0;
   SweepStats sweepStats_;
-  int64_t sweepCostNs_ = 0;       // every span swept, at kSweepNsPerSpan + kSweepNsPerSlot
+  double sweepNsPerSpan_, sweepNsPerSlot_;  // kSweepNsPerSpan, kSweepNsPerSlot / machine.cpu_speed
+  int64_t sweepCostNs_ = 0;       // every span swept, at sweepNsPerSpan_ + sweepNsPerSlot_ per slot freed
   int64_t bgSweepCostNs_ = 0;     // of which sweepFor (the background sweeper)
   int64_t mutatorSweepTaken_ = 0; // of the rest, what takeMutatorSweepNs has returned
   int64_t heapLive_ = 0;

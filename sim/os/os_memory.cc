@@ -123,10 +123,10 @@ ReleaseWork OsMemory::release(Bytes addr, Bytes len) {
   return work;
 }
 
-Duration madviseCost(const ReleaseWork& w) {
+Duration madviseCost(const ReleaseWork& w, double cpuSpeed) {
   const double ns = static_cast<double>(w.calls) * kMadviseCallNs + static_cast<double>(w.ptePages) * kZapNsPerOsPage +
                     static_cast<double>(w.hugeFreed) * kZapNsPerHugePage + static_cast<double>(w.hugeSplit) * kSplitHugePageNs;
-  return Duration(static_cast<int64_t>(ns));
+  return Duration(static_cast<int64_t>(ns / cpuSpeed));
 }
 
 void OsMemory::advise(Bytes addr, Bytes len, HugePageAdvice advice) {

@@ -104,7 +104,8 @@ inline constexpr double kMadviseCallNs = 1000;
 inline constexpr double kZapNsPerOsPage = 310;
 inline constexpr double kZapNsPerHugePage = 9300;
 inline constexpr double kSplitHugePageNs = 9300;
-Duration madviseCost(const ReleaseWork& w);
+// The kernel time of w on a machine cpuSpeed times as fast as the calibration machine.
+Duration madviseCost(const ReleaseWork& w, double cpuSpeed = 1.0);
 inline constexpr int64_t kOsPagesPerHugePage = kHugePageSize / kOsPageSize;  // 512
 
 class OsMemory {

@@ -42,7 +42,7 @@ std::string fmtNsAsMs(int64_t ns) {
 
 Runtime::Runtime(const RuntimeConfig& cfg)
     : cfg_(cfg), go_(*cfg.release), rng_(cfg.seed), layout_(SpanLayout::forRelease(go_, cfg.greenTea)), arenaMeta_(go_),
-      markCost_(cfg.greenTea ? kMarkCostGreenTea : kMarkCostClassic),
+      markCost_(scaledMarkCost(cfg.greenTea ? kMarkCostGreenTea : kMarkCostClassic, cfg.cpuSpeed)),
       os_(cfg.madvise, cfg.thp), machine_(cfg.machine), profile_(cfg.memProfileRate, cfg.seed) {
   // mem_linux.go sysUnused/sysUsed huge-page advice: Go <= 1.20 (verified in 1.19; removed in
   // the Go 1.21.x point releases, golang/go#61718, #63334, #64332).
@@ -56,7 +56,7 @@ Runtime::Runtime(const RuntimeConfig& cfg)
   if (scavenger_->needsFreeTimes()) pages_.trackFreeTimes(&now_);
   heap_ = std::make_unique<MHeap>(layout_, pages_, os_, ledger_, static_cast<int>(cfg.gomaxprocs),
                                   static_cast<MHeapHooks&>(*this),
-                                  go_.releasedSpansSkipZeroing && cfg.madvise == MadviseMode::DontNeed);
+                                  go_.releasedSpansSkipZeroing && cfg.madvise == MadviseMode::DontNeed, cfg.cpuSpeed);
 }
 
 Runtime::~Runtime() = default;
@@ -161,7 +161,7 @@ Runtime::Released Runtime::releasePages(const ScavengeRequest& req) {
   const Pages got = pages_.scavenge(want, req.select, [&](PageRun r) {
     work += sysUnused(toBytes(Pages(r.base)), toBytes(Pages(r.npages)));
   });
-  return Released{toBytes(got), madviseCost(work)};
+  return Released{toBytes(got), madviseCost(work, cfg_.cpuSpeed)};
 }
 
 Runtime::Released Runtime::releaseInQuanta(const ScavengeRequest& req) {

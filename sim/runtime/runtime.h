@@ -88,6 +88,8 @@ struct RuntimeConfig {
   std::string pacer = "auto";
   MadviseMode madvise = MadviseMode::DontNeed;
   ThpMode thp = ThpMode::Madvise;  // machine.thp; Debian's default
+  // machine.cpu_speed: every CPU cost below (mark, sweep, madvise) is divided by it.
+  double cpuSpeed = 1.0;
   MachineConfig machine;           // no limits unless given
   // The process's RSS outside the heap, stacks and runtime metadata modelled here: the binary's
   // text and data, and what the runtime and the program allocate at start-up (not simulated).
@@ -383,6 +385,11 @@ class Runtime : private MHeapHooks {
 // {inOrder, scattered, scan/B through heap bits, per held span, scan/B through the type}
 inline constexpr MarkCost kMarkCostClassic{3.2, 152, 0.42, 230, 0.66};
 inline constexpr MarkCost kMarkCostGreenTea{4.6, 232, 0.153, 230, 0.66};
+// The costs above on a machine `speed` times as fast as the calibration machine (machine.cpu_speed).
+inline MarkCost scaledMarkCost(const MarkCost& c, double speed) {
+  return MarkCost{c.nsInOrder / speed, c.nsScattered / speed, c.scanNsPerByte / speed, c.nsPerHeldSpan / speed,
+                  c.typedScanNsPerByte / speed};
+}
 inline constexpr double kMarkNsInOrder = kMarkCostClassic.nsInOrder;
 inline constexpr double kMarkNsScattered = kMarkCostClassic.nsScattered;
 inline constexpr double kScanNsPerByte = kMarkCostClassic.scanNsPerByte;

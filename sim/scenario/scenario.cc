@@ -278,6 +278,14 @@ std::string goExperiment(const std::string& text) {
   return std::string(t);
 }
 
+// machine.cpu_speed: a factor above 0 ("1.9"), the calibration machine being 1.
+double cpuSpeed(const std::string& text) {
+  auto d = toDecimal(trim(text));
+  if (!d || d->value <= 0 || d->value > 100)
+    invalid("expected a speed factor above 0 such as 1 (the calibration machine) or 1.9 (up to 100)", text);
+  return d->value;
+}
+
 // machine.cpu_limit: the cgroup's cpu.max quota/period in CPUs ("1.5"), or off.
 std::optional<double> cpuLimit(const std::string& text) {
   std::string_view t = trim(text);
@@ -422,6 +430,9 @@ const std::vector<Knob>& knobs() {
        [](Scenario& s, const std::string& v) { s.machine.cpus = integerAtLeast(v, 1, "expected a whole number of CPUs >= 1 such as 2 or 64"); }},
       {"machine.cpu_limit", "cpu_limit", KnobRealGo::Set, "",
        [](Scenario& s, const std::string& v) { s.machine.cpu_limit = cpuLimit(v); }},
+      // The real run gets this machine's speed; the knob tells gomemsim what that speed is.
+      {"machine.cpu_speed", "cpu_speed", KnobRealGo::Set, "",
+       [](Scenario& s, const std::string& v) { s.machine.cpu_speed = cpuSpeed(v); }},
       {"machine.thp", "thp", KnobRealGo::DriverChecks, "",
        [](Scenario& s, const std::string& v) { s.machine.thp = thpMode(v); }},
       {"machine.baseline_rss", "", KnobRealGo::Refused, "gomemsim's allowance for the binary and libc; the real program has its own",

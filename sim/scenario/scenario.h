@@ -194,6 +194,10 @@ struct MachineKnobs {
   Bytes baseline_rss{0};  // 0 = the runtime model's default for the Go version
   int64_t cpus = 2;       // CPUs the process may run on (sched_getaffinity)
   std::optional<double> cpu_limit;  // the cgroup's CPU quota / period (cpu.max), in CPUs
+  // How fast this machine does the runtime's and the program's CPU work (marking, sweeping,
+  // allocating, page faults, madvise) relative to the machine gomemsim's cost constants were
+  // calibrated on (tests/fidelity: a 2-vCPU AMD EPYC VM); 2 halves every such cost.
+  double cpu_speed = 1.0;
 };
 
 struct Scenario {

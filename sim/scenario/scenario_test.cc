@@ -386,7 +386,7 @@ TEST(ScenarioErrors, StructureAndKeys) {
             "expected one of go, gogc, memory_limit, gomaxprocs, scavenger, goexperiment, pacer, madvise, "
             "godebug"},
            {"about: x\nmachine:\n  ram: 1GiB\nsteps: [gc]\n", 3,
-            "expected one of memory, cgroup_limit, cpus, cpu_limit, thp, baseline_rss"},
+            "expected one of memory, cgroup_limit, cpus, cpu_limit, cpu_speed, thp, baseline_rss"},
            {"name: a\nsteps: [gc]\n", 1, "missing 'about'"},
            {"about: x\n", 1, "missing 'steps'"},
            {"about: x\nsteps: []\n", 2, "at least one step"},
@@ -827,6 +827,25 @@ TEST(ParseScenario, GomaxprocsFollowsTheCpusAndFromGo125TheCgroupCpuLimit) {
   EXPECT_THROW(applySet(s, "cpus=0"), ScenarioError);
   applySet(s, "cpu_limit=off");
   EXPECT_FALSE(s.machine.cpu_limit.has_value());
+}
+
+TEST(ParseScenario, CpuSpeedIsAFactorAboveZero) {
+  Scenario s = parseScenario("about: x\nmachine: {cpu_speed: 1.9}\nsteps: [gc]\n", "c.yaml");
+  EXPECT_DOUBLE_EQ(s.machine.cpu_speed, 1.9);
+  applySet(s, "cpu_speed=0.5");
+  EXPECT_DOUBLE_EQ(s.machine.cpu_speed, 0.5);
+  applySet(s, "machine.cpu_speed=3");
+  EXPECT_DOUBLE_EQ(s.machine.cpu_speed, 3.0);
+  EXPECT_TRUE(knobsRealGoCannotSet(s).empty()) << "validate's real run gets this machine's speed; the knob says what it is";
+  for (const char* bad : {"cpu_speed=0", "cpu_speed=-1", "cpu_speed=fast", "cpu_speed=1000"}) {
+    try {
+      applySet(s, bad);
+      ADD_FAILURE() << bad << " was accepted";
+    } catch (const ScenarioError& e) {
+      EXPECT_NE(std::string(e.what()).find("expected a speed factor above 0"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_DOUBLE_EQ(parseScenario("about: x\nsteps: [gc]\n", "d.yaml").machine.cpu_speed, 1.0) << "the calibration machine";
 }
 
 }  // namespace
