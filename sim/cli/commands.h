@@ -55,5 +55,7 @@ Scenario loadWithOverrides(const po::variables_map& vm, const std::vector<std::s
 
 // gomemsim compare SCENARIO --vary KEY=V1,V2,... [--vary ...] (compare/compare.h)
 int cmdCompare(const std::vector<std::string>& args);
+// gomemsim fit GCTRACE_LOG [--out SCENARIO] (fit/fit.h)
+int cmdFit(const std::vector<std::string>& args);
 
 }  // namespace gomemsim

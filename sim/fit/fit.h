@@ -1,0 +1,77 @@
+// fit: a scenario from a real service's gctrace log (gctrace.h), so that every what-if runs on
+// that service's own workload. `gomemsim fit LOG --out scenario.yaml` writes it, commented with
+// where each figure came from, then simulates it and prints how closely it reproduces the log.
+//
+// What a gctrace line gives, and what the fit makes of it (Go 1.18+ mgcpacer.go heapGoal:
+// goal = marked + (marked + stacks + globals) x GOGC/100; Go 1.11-1.17 without stacks/globals):
+//   GOGC        the median over automatic cycles of (goal_i - marked_{i-1}) / (marked_{i-1} +
+//               stacks + globals), over cycles whose previous heap is at least 4 MB (the
+//               minimum heap sets the goal below that);
+//   GOMAXPROCS  the "P" field;
+//   allocation  between the end of cycle i-1 and the end of cycle i the program allocated
+//               heap1_i - marked_{i-1} (heapLive starts at the marked heap after each mark and
+//               only allocation raises it);
+//   live heap   marked_i: objects held across cycles (a named set grown and dropped to follow
+//               it) plus the short-lived objects still alive at the mark, taken as the
+//               allocation during the mark and one lifetime before it;
+//   lifetimes   short-lived objects die after an exponential lifetime (10 ms unless given):
+//               a steady log cannot tell a longer lifetime from a bigger held set, since both
+//               give the same heap after mark; the what-ifs of GOGC and GOMEMLIMIT do not
+//               depend on the split while the lifetime is short next to the time between GCs;
+//   runtime.GC  a "(forced)" cycle is a `gc` step at its time.
+// Not estimated (the scenario says so): GOMEMLIMIT (a goal below GOGC's shows a limit), the
+// size mix (a stated default: 64 B to 1 KiB short-lived, 1 KiB held), goroutine stacks beyond
+// what the stacks field counts, RSS and the scavenger (scavtrace is read, not fitted).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fit/gctrace.h"
+#include "units/units.h"
+
+namespace gomemsim {
+
+struct FitOptions {
+  std::string go;            // Go version to write; empty: by the log's format
+  Duration lifetime = Milliseconds(10);  // the short-lived objects' mean lifetime
+  std::string source;        // the log's name, for the comments
+};
+
+// One interval of the fitted program: from the end of one cycle to the end of the next.
+struct FitInterval {
+  double startS = 0, durationS = 0;
+  double requestBytesPerS = 0;  // short-lived allocation
+  double heldGrowBytesPerS = 0; // into the held set
+  double dropFraction = 0;      // of the held set, let go at the interval's start
+  bool endsInGc = false;        // the cycle that ends it was runtime.GC()
+};
+
+struct Fit {
+  int64_t gogc = 100;
+  bool gogcEstimated = false;
+  int64_t gomaxprocs = 2;
+  std::string go;
+  std::vector<FitInterval> intervals;  // merged where the program did the same
+  int cycles = 0, forcedCycles = 0;
+  std::string yaml;  // the scenario file
+};
+
+class FitError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Throws FitError when the log has no usable cycle.
+Fit fitGcTrace(const GcTraceLog& log, const FitOptions& o);
+
+// How closely a simulated gctrace reproduces the real one: per-cycle means, side by side.
+struct FitCheck {
+  std::string metric;
+  double real = 0, fitted = 0;
+  double relErr() const { return real != 0 ? (fitted - real) / real : 0; }
+};
+std::vector<FitCheck> compareGcTraces(const GcTraceLog& real, const GcTraceLog& fitted);
+
+}  // namespace gomemsim
