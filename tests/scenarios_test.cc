@@ -779,7 +779,7 @@ std::vector<std::string> wordsOf(const std::string& text) {
 // line fits, unless it is one word longer than the room left.
 TEST(Cli, HelpWrapsBetweenWordsForEveryCommand) {
   const std::string bin = GOMEMSIM_BINARY;
-  for (const char* cmd : {"run", "compare", "validate", "sizeclass", ""}) {
+  for (const char* cmd : {"run", "compare", "validate", "sizeclass", "fit", ""}) {
     SCOPED_TRACE(cmd);
     const std::string help = std::string(" ") + cmd + " --help";
     const CmdResult wide = sh("COLUMNS=1000 " + bin + help);
