@@ -18,6 +18,19 @@ GcTraceLog traceOf(const std::string& yaml) {
   return readGcTrace(in, "sim");
 }
 
+// gomemsim's gctrace.log is in each release's format (GoRelease::gctrace): no stacks and
+// globals fields before Go 1.18; and fit reads both.
+TEST(Fit, GomemsimsOwnGctraceIsInEachReleasesFormat) {
+  const std::string steps = "}\nsteps:\n  - run: {for: 2s, alloc: [{rate: 50MB/s, size: 256B, lifetime: 5ms}]}\n";
+  const GcTraceLog old = traceOf("about: x\nruntime: {go: \"1.17\"" + steps);
+  const GcTraceLog now = traceOf("about: x\nruntime: {go: \"1.18\"" + steps);
+  ASSERT_FALSE(old.cycles.empty());
+  ASSERT_FALSE(now.cycles.empty());
+  EXPECT_TRUE(old.problems.empty() && now.problems.empty());
+  EXPECT_EQ(old.era, GcTraceEra::Go111);
+  EXPECT_EQ(now.era, GcTraceEra::Go118);
+}
+
 TEST(Fit, ALogWithoutACycleIsAnError) {
   std::istringstream in("hello\nno gc here\n");
   EXPECT_THROW(fitGcTrace(readGcTrace(in, "x.log"), FitOptions{}), FitError);

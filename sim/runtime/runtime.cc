@@ -421,15 +421,18 @@ void Runtime::emitGcTrace() {
   char buf[512];
   const auto mb = [](int64_t b) { return static_cast<long long>(b >> 20); };
   const std::string stackMb = std::to_string((kRuntimeStackBytes + goroutines_ * stackSize_.v) >> 20);
+  // Go 1.18+ adds the stacks and globals the pacer counts (GoRelease::gctrace); before, "# P".
+  const std::string pacerRoots =
+      go_.gctrace == GcTraceFormat::Go118 ? std::string(" ") + stackMb + " MB stacks, 0 MB globals," : std::string();
   std::snprintf(buf, sizeof buf,
-                "gc %lld @%lld.%03llds %d%%: %s+%s+%s ms clock, %s+%s/%s/%s+%s ms cpu, %lld->%lld->%lld MB, %lld MB goal, %s MB stacks, 0 MB globals, %lld P%s",
+                "gc %lld @%lld.%03llds %d%%: %s+%s+%s ms clock, %s+%s/%s/%s+%s ms cpu, %lld->%lld->%lld MB, %lld MB goal,%s %lld P%s",
                 static_cast<long long>(numGc_), static_cast<long long>(mark_.start.ns / 1000000000),
                 static_cast<long long>((mark_.start.ns / 1000000) % 1000), util,
                 fmtNsAsMs(kStwNs / 2).c_str(), fmtNsAsMs(markClock).c_str(), fmtNsAsMs(kStwNs / 2).c_str(),
                 fmtNsAsMs(kStwNs / 2 * procs).c_str(), fmtNsAsMs(static_cast<int64_t>(mark_.assistCpuNs)).c_str(),
                 fmtNsAsMs(static_cast<int64_t>(mark_.bgCpuNs)).c_str(), fmtNsAsMs(static_cast<int64_t>(mark_.idleCpuNs)).c_str(),
                 fmtNsAsMs(kStwNs / 2 * procs).c_str(), mb(mark_.heap0.v), mb(lastHeap1_.v), mb(lastMarkedBytes_),
-                mb(mark_.goal.v), stackMb.c_str(), static_cast<long long>(procs), mark_.forced ? " (forced)" : "");
+                mb(mark_.goal.v), pacerRoots.c_str(), static_cast<long long>(procs), mark_.forced ? " (forced)" : "");
   trace_.emplace_back(buf);
 }
 
