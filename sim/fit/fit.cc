@@ -49,6 +49,12 @@ std::string fmtSeconds(double s) {
   return buf;
 }
 
+std::string dropStep(double fraction) {
+  char buf[80];
+  std::snprintf(buf, sizeof buf, "%.6f", std::min(1.0, fraction));
+  return std::string("  - drop: {set: held, fraction: ") + buf + "}\n";
+}
+
 bool similar(double a, double b) {
   return std::fabs(a - b) <= std::max(64.0 * 1024, 0.1 * std::max(std::fabs(a), std::fabs(b)));
 }
@@ -60,8 +66,8 @@ std::vector<FitInterval> merged(const std::vector<FitInterval>& in) {
   for (const FitInterval& iv : in) {
     if (!out.empty()) {
       FitInterval& last = out.back();
-      if (!last.endsInGc && iv.dropFraction == 0 && similar(last.requestBytesPerS, iv.requestBytesPerS) &&
-          similar(last.heldGrowBytesPerS, iv.heldGrowBytesPerS)) {
+      if (!last.endsInGc && !last.dropAtEnd && (iv.dropFraction == 0 || iv.dropAtEnd) &&
+          similar(last.requestBytesPerS, iv.requestBytesPerS) && similar(last.heldGrowBytesPerS, iv.heldGrowBytesPerS)) {
         const double d = last.durationS + iv.durationS;
         if (d > 0) {
           last.requestBytesPerS = (last.requestBytesPerS * last.durationS + iv.requestBytesPerS * iv.durationS) / d;
@@ -69,6 +75,8 @@ std::vector<FitInterval> merged(const std::vector<FitInterval>& in) {
         }
         last.durationS = d;
         last.endsInGc = iv.endsInGc;
+        last.dropFraction = iv.dropFraction;
+        last.dropAtEnd = iv.dropAtEnd;
         continue;
       }
     }
@@ -129,7 +137,21 @@ Fit fitGcTrace(const GcTraceLog& log, const FitOptions& o) {
       iv.heldGrowBytesPerS = iv.durationS > 0 ? grow / iv.durationS : 0;
       iv.requestBytesPerS = iv.durationS > 0 ? (alloc - grow) / iv.durationS : 0;
       held += iv.durationS > 0 ? grow : 0;
+    } else if (c.forced) {
+      // The marked heap fell at a runtime.GC(): the program built part of what it held, let
+      // go of it and called runtime.GC() (a set dropped, then collected). What the interval
+      // allocated but for the short-lived objects went to the held set, and the drop comes at
+      // the interval's end, just before the gc step.
+      const double kept = std::max(0.0, alloc - std::min(alloc, shortLived));
+      iv.heldGrowBytesPerS = iv.durationS > 0 ? kept / iv.durationS : 0;
+      iv.requestBytesPerS = iv.durationS > 0 ? (alloc - kept) / iv.durationS : 0;
+      held += iv.durationS > 0 ? kept : 0;
+      iv.dropFraction = held > 0 ? std::clamp((held - target) / held, 0.0, 1.0) : 0;
+      iv.dropAtEnd = true;
+      held = target;
     } else {
+      // It fell at an automatic cycle, whose start the fitted program's pacer decides: the
+      // drop comes first, so that whenever that cycle starts it marks no more than the log's.
       iv.dropFraction = held > 0 ? std::min(1.0, -grow / held) : 0;
       iv.requestBytesPerS = iv.durationS > 0 ? alloc / iv.durationS : 0;
       held = target;
@@ -171,11 +193,7 @@ Fit fitGcTrace(const GcTraceLog& log, const FitOptions& o) {
     << "steps:\n";
   bool heldExists = false;
   for (const FitInterval& iv : f.intervals) {
-    if (iv.dropFraction > 0 && heldExists) {
-      char buf[80];
-      std::snprintf(buf, sizeof buf, "%.6f", std::min(1.0, iv.dropFraction));
-      y << "  - drop: {set: held, fraction: " << buf << "}\n";
-    }
+    if (iv.dropFraction > 0 && !iv.dropAtEnd && heldExists) y << dropStep(iv.dropFraction);
     if (iv.durationS >= 0.001) {
       y << "  - run:\n      for: " << fmtSeconds(iv.durationS) << "\n";
       const bool req = iv.requestBytesPerS >= 1, grow = iv.heldGrowBytesPerS >= 1;
@@ -189,6 +207,7 @@ Fit fitGcTrace(const GcTraceLog& log, const FitOptions& o) {
         heldExists = true;
       }
     }
+    if (iv.dropFraction > 0 && iv.dropAtEnd && heldExists) y << dropStep(iv.dropFraction);
     if (iv.endsInGc) y << "  - gc\n";
   }
   f.yaml = y.str();

@@ -12,8 +12,10 @@
 //               heap1_i - marked_{i-1} (heapLive starts at the marked heap after each mark and
 //               only allocation raises it);
 //   live heap   marked_i: objects held across cycles (a named set grown and dropped to follow
-//               it) plus the short-lived objects still alive at the mark, taken as the
-//               allocation during the mark and one lifetime before it;
+//               it: grown by what an interval allocates beyond the short-lived objects, and
+//               dropped where a mark shows less: before an automatic cycle's interval, at the
+//               end of one that runtime.GC() ends) plus the short-lived objects still alive at
+//               the mark, allocated during it or a lifetime before;
 //   lifetimes   short-lived objects die after an exponential lifetime (10 ms unless given):
 //               a steady log cannot tell a longer lifetime from a bigger held set, since both
 //               give the same heap after mark; the what-ifs of GOGC and GOMEMLIMIT do not
@@ -45,6 +47,7 @@ struct FitInterval {
   double requestBytesPerS = 0;  // short-lived allocation
   double heldGrowBytesPerS = 0; // into the held set
   double dropFraction = 0;      // of the held set, let go at the interval's start
+  bool dropAtEnd = false;       // or at its end (before the runtime.GC() that ends it)
   bool endsInGc = false;        // the cycle that ends it was runtime.GC()
 };
 
