@@ -261,7 +261,8 @@ std::string summaryJson(const Scenario& s, const SimResult& r, const Summary& su
     << "\",\n  \"gogc\": " << s.runtime.gogc << ",\n  \"gomemlimit\": "
     << (s.runtime.memory_limit ? std::to_string(s.runtime.memory_limit->v) : std::string("null"))
     << ",\n  \"cgroup_limit\": " << (s.machine.cgroup_limit ? std::to_string(s.machine.cgroup_limit->v) : std::string("null"))
-    << ",\n  \"machine_memory\": " << s.machine.memory.v << ",\n  \"gomaxprocs\": " << gomaxprocsOf(s)
+    << ",\n  \"machine_memory\": " << s.machine.memory.v << ",\n  \"cpu_speed\": " << s.machine.cpu_speed
+    << ",\n  \"gomaxprocs\": " << gomaxprocsOf(s)
     << ",\n  \"seed\": " << s.seed << ",\n  \"partial\": " << (sum.interruptedBy ? "true" : "false") << ",\n  \"scavenger\": \"" << r.scavenger << "\",\n  \"pacer\": \""
     << r.pacer << "\",\n  \"madvise\": \"" << r.madvise << "\",\n  \"simulated_seconds\": " << sum.simulatedSeconds
     << ",\n  \"samples\": " << r.rows.size() << ",\n  \"num_gc\": " << sum.end.numGc
@@ -295,14 +296,22 @@ std::string summaryJson(const Scenario& s, const SimResult& r, const Summary& su
   return o.str();
 }
 
+// machine.cpu_speed as given: "1.9", "0.5", "2".
+static std::string fmtFactor(double x) {
+  std::ostringstream o;
+  o << x;
+  return o.str();
+}
+
 void printSummary(std::ostream& out, const Scenario& s, const SimResult& r, const Summary& sum) {
   out << "gomemsim: " << s.name << " (go " << r.goVersion
       << (r.goVersionGiven ? "" : ", the newest release modelled: the scenario gives no go:") << ", GOGC="
       << (s.runtime.gogc < 0 ? std::string("off") : std::to_string(s.runtime.gogc))
       << (s.runtime.memory_limit ? ", GOMEMLIMIT=" + goByteText(*s.runtime.memory_limit) : std::string())
       << (s.machine.cgroup_limit ? ", cgroup memory.max " + goByteText(*s.machine.cgroup_limit) : std::string())
-      << ", GOMAXPROCS=" << gomaxprocsOf(s) << ", scavenger " << r.scavenger << ", madvise " << r.madvise << ", seed " << s.seed
-      << ")\n";
+      << ", GOMAXPROCS=" << gomaxprocsOf(s) << ", scavenger " << r.scavenger << ", madvise " << r.madvise
+      << (s.machine.cpu_speed != 1.0 ? ", CPU speed " + fmtFactor(s.machine.cpu_speed) + "x" : std::string())
+      << ", seed " << s.seed << ")\n";
   char buf[320];
   std::snprintf(buf, sizeof buf, "  simulated %.1f s, %s, GC CPU %.2f %%\n", sum.simulatedSeconds,
                 gcCountWords(sum.end).c_str(), sum.end.gcCpuFraction * 100);

@@ -580,6 +580,15 @@ steps:
   const YAML::Node none = YAML::Load(summaryJson(unlimited, r, summarize(r)));
   EXPECT_TRUE(none["gomemlimit"].IsNull());
   EXPECT_TRUE(none["cgroup_limit"].IsNull());
+  EXPECT_EQ(plain.str().find("CPU speed"), std::string::npos) << "the calibration machine goes unsaid";
+  EXPECT_DOUBLE_EQ(none["cpu_speed"].as<double>(), 1.0);
+
+  Scenario faster = unlimited;
+  faster.machine.cpu_speed = 1.9;
+  std::ostringstream fast;
+  printSummary(fast, faster, r, summarize(r));
+  EXPECT_NE(fast.str().substr(0, fast.str().find('\n')).find(", CPU speed 1.9x"), std::string::npos) << fast.str();
+  EXPECT_DOUBLE_EQ(YAML::Load(summaryJson(faster, r, summarize(r)))["cpu_speed"].as<double>(), 1.9);
 }
 
 
