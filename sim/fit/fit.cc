@@ -55,6 +55,12 @@ std::string dropStep(double fraction) {
   return std::string("  - drop: {set: held, fraction: ") + buf + "}\n";
 }
 
+// A lifetime as the scenario reader takes it: whole ms, else whole us (at least 1us).
+std::string fmtLifetime(Duration d) {
+  if (d.v % 1000000 == 0) return std::to_string(d.v / 1000000) + "ms";
+  return std::to_string(std::max<int64_t>(1, (d.v + 500) / 1000)) + "us";
+}
+
 bool similar(double a, double b) {
   return std::fabs(a - b) <= std::max(64.0 * 1024, 0.1 * std::max(std::fabs(a), std::fabs(b)));
 }
@@ -179,8 +185,8 @@ Fit fitGcTrace(const GcTraceLog& log, const FitOptions& o) {
     << "#   each run step: one or more intervals between the ends of GC cycles; 'requests' allocates\n"
     << "#     heap1 - previous marked heap, less what the held set grows by; 'held' follows the marked\n"
     << "#     heap less the short-lived objects alive at the mark; a drop step where it fell\n"
-    << "#   lifetime of the short-lived objects: " << o.lifetime.v / 1000000
-    << " ms (exponential; a log cannot tell it from a bigger held set)\n"
+    << "#   lifetime of the short-lived objects: " << fmtLifetime(o.lifetime)
+    << " (exponential; a log cannot tell it from a bigger held set)\n"
     << "#   sizes: a stated default (64 B to 1 KiB short-lived, 1 KiB held), not from the log\n"
     << "# Not estimated: GOMEMLIMIT (set runtime.memory_limit if the service has one), goroutine\n"
     << "#   stacks beyond the stacks field, RSS and the scavenger.\n";
@@ -200,8 +206,8 @@ Fit fitGcTrace(const GcTraceLog& log, const FitOptions& o) {
       if (req || grow) y << "      alloc:\n";
       if (req)
         y << "        - {name: requests, rate: " << fmtRate(iv.requestBytesPerS)
-          << ", size: {choice: [64B, 256B, 1KiB]}, lifetime: {exponential: " << o.lifetime.v / 1000000
-          << "ms}, pointers: false}\n";
+          << ", size: {choice: [64B, 256B, 1KiB]}, lifetime: {exponential: " << fmtLifetime(o.lifetime)
+          << "}, pointers: false}\n";
       if (grow) {
         y << "        - {name: held, rate: " << fmtRate(iv.heldGrowBytesPerS) << ", size: 1KiB, set: held, pointers: false}\n";
         heldExists = true;

@@ -31,6 +31,22 @@ TEST(Fit, GomemsimsOwnGctraceIsInEachReleasesFormat) {
   EXPECT_EQ(now.era, GcTraceEra::Go118);
 }
 
+TEST(Fit, TheLifetimeIsWrittenAsTheReaderTakesIt) {
+  std::istringstream in(
+      "gc 1 @0.002s 4%: 0.084+1.2+0.002 ms clock, 0.16+0/0.18/0.41+0.005 ms cpu, 3->4->4 MB, 4 MB goal, 0 MB stacks, 0 MB globals, 2 P\n"
+      "gc 2 @0.106s 2%: 0.005+3.1+0.001 ms clock, 0.011+0/0.090/0.67+0.003 ms cpu, 8->11->5 MB, 9 MB goal, 0 MB stacks, 0 MB globals, 2 P\n");
+  const GcTraceLog log = readGcTrace(in, "l.log");
+  for (const int64_t ns : {int64_t{250000}, int64_t{2000000}, int64_t{1500}}) {
+    FitOptions o;
+    o.lifetime = Duration(ns);
+    const Fit f = fitGcTrace(log, o);
+    EXPECT_NO_THROW(parseScenario(f.yaml, "fitted.yaml")) << f.yaml;
+    EXPECT_NE(f.yaml.find(ns == 250000 ? "exponential: 250us" : ns == 2000000 ? "exponential: 2ms" : "exponential: 2us"),
+              std::string::npos)
+        << f.yaml;
+  }
+}
+
 TEST(Fit, ALogWithoutACycleIsAnError) {
   std::istringstream in("hello\nno gc here\n");
   EXPECT_THROW(fitGcTrace(readGcTrace(in, "x.log"), FitOptions{}), FitError);
