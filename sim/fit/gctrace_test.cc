@@ -58,7 +58,7 @@ TEST(GcTrace, FindsTraceLinesBehindALoggersPrefixAndIgnoresTheRest) {
   const GcTraceLog log = read(
       "2026-12-08T01:00:00Z app started, listening on :8080\n"
       "2026-12-08T01:00:01Z stderr: gc 1 @0.020s 6%: 0.23+2.8+0.096 ms clock, 0.47+1.3/1.4/0.87+0.19 ms cpu, 3->3->3 MB, 4 MB goal, 0 MB stacks, 0 MB globals, 2 P\n"
-      "the gc is fine\n"
+      "the gc is fine, gc 5 times a day @noon\n"
       "[pod-7] gc 2 @1.5s 1% (checking for goroutine leaks): 0.1+2+0.1 ms clock, 0.2+0/1/2+0.2 ms cpu, 4->5->2 MB, 6 MB goal, 0 MB stacks, 0 MB globals, 8 P\n");
   EXPECT_TRUE(log.problems.empty());
   ASSERT_EQ(log.cycles.size(), 2u);
