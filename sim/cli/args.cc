@@ -8,20 +8,24 @@
 
 namespace gomemsim {
 
-std::optional<int> parseScenarioCommand(const std::string& command, const po::options_description& opts,
-                                        const std::vector<std::string>& args, po::variables_map& vm) {
+bool parseCommandLine(const po::options_description& opts, const std::vector<std::string>& args, const char* positional,
+                      const po::value_semantic* value, int maxCount, po::variables_map& vm) {
   po::options_description hidden;
-  hidden.add_options()("scenario", po::value<std::string>(), "scenario file");
+  hidden.add_options()(positional, value);
   po::options_description all;
   all.add(opts).add(hidden);
   po::positional_options_description pos;
-  pos.add("scenario", 1);
+  pos.add(positional, maxCount);
   po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
   po::notify(vm);
-  if (vm.count("help")) {
-    std::cout << helpText(opts);
-    return 0;
-  }
+  if (!vm.count("help")) return false;
+  std::cout << helpText(opts);
+  return true;
+}
+
+std::optional<int> parseScenarioCommand(const std::string& command, const po::options_description& opts,
+                                        const std::vector<std::string>& args, po::variables_map& vm) {
+  if (parseCommandLine(opts, args, "scenario", po::value<std::string>(), 1, vm)) return 0;
   if (!vm.count("scenario")) {
     std::cerr << "gomemsim " << command << ": missing SCENARIO file\n" << helpText(opts);
     return kExitBadInput;

@@ -33,6 +33,11 @@ std::string helpText(const po::options_description& opts, size_t width = helpWid
 // at that column, any other at its own indentation.
 std::string wrapHelpLines(const std::string& rendered, size_t column, size_t width);
 
+// Parses a command's arguments into vm: `opts` plus up to maxCount (-1: any number) positional
+// arguments stored as `positional` with `value` (which it takes over). Returns true when --help
+// was asked for and printed (the command then ends with 0).
+bool parseCommandLine(const po::options_description& opts, const std::vector<std::string>& args, const char* positional,
+                      const po::value_semantic* value, int maxCount, po::variables_map& vm);
 // Parses `gomemsim COMMAND SCENARIO [options]`: `opts` plus the positional SCENARIO, into vm.
 // Returns the exit status when the command ends here (--help printed: 0; no SCENARIO: 2), or
 // nullopt when it goes on.

@@ -20,19 +20,8 @@ int cmdFit(const std::vector<std::string>& args) {
       ("out,o", po::value<std::string>(&out), "the scenario file to write (default: fitted.yaml)")
       ("go", po::value<std::string>(&go), "the Go version to write (default: 1.19 for a Go 1.18+ log, 1.17 for an older one; gctrace does not print it)")
       ("lifetime", po::value<std::string>(&lifetime), "mean lifetime of the short-lived objects (default: 10ms)");
-  po::options_description hidden;
-  hidden.add_options()("log", po::value<std::vector<std::string>>(), "gctrace log");
-  po::options_description all;
-  all.add(opts).add(hidden);
-  po::positional_options_description pos;
-  pos.add("log", -1);
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-  po::notify(vm);
-  if (vm.count("help")) {
-    std::cout << helpText(opts);
-    return 0;
-  }
+  if (parseCommandLine(opts, args, "log", po::value<std::vector<std::string>>(), -1, vm)) return 0;
   if (!vm.count("log") || vm["log"].as<std::vector<std::string>>().size() != 1) {
     std::cerr << "gomemsim fit: expected one gctrace log (GODEBUG=gctrace=1 output, e.g. a service's stderr)\n";
     return kExitBadInput;

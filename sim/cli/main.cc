@@ -103,19 +103,8 @@ int cmdSizeclass(const std::vector<std::string>& args) {
       ("go", po::value<std::string>(&go), "Go version, 1.11 to 1.27 (default: the newest modelled)")
       ("goexperiment", po::value<std::string>(&goexperiment), "GOEXPERIMENT, e.g. nogreenteagc (Go 1.26+) or greenteagc (1.25)")
       ("pointers", "the object contains pointers (no tiny allocator)");
-  po::options_description hidden;
-  hidden.add_options()("size", po::value<std::string>(), "object size");
-  po::options_description all;
-  all.add(opts).add(hidden);
-  po::positional_options_description pos;
-  pos.add("size", 1);
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-  po::notify(vm);
-  if (vm.count("help")) {
-    std::cout << helpText(opts);
-    return 0;
-  }
+  if (parseCommandLine(opts, args, "size", po::value<std::string>(), 1, vm)) return 0;
   if (!vm.count("size")) {
     std::cerr << "gomemsim sizeclass: missing SIZE (e.g. 100B, 33KiB)\n";
     return kExitBadInput;

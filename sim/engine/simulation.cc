@@ -279,8 +279,7 @@ void Simulation::runAlloc(const RunStep& r) {
   double writesPerSec = 0;
   for (const auto& a : r.alloc) writesPerSec += a.bytes_per_second * std::min(1.0, a.touch);
   const double mutatorCpus = std::min<double>(static_cast<double>(gomaxprocsOf(sc_)),
-                                              (objectsPerSec * kAllocNs + writesPerSec * kMemclrNsPerByte) * 1e-9 /
-                                                  sc_.machine.cpu_speed);
+                                              programNs(objectsPerSec * kAllocNs + writesPerSec * kMemclrNsPerByte) * 1e-9);
   const SimTime start = rt_.now();
   const SimTime end = start + r.duration;
   // The streams' draws depend only on the seed: a second thread makes them ahead (draws.h).
@@ -367,10 +366,9 @@ void Simulation::growLiveSet(const LiveSetStep& l) {
       const Bytes touch = touched(size, l.touch);
       rt_.malloc(bucket, size, l.pointers, tag, touch, bucket);
       // The pointer that holds it; a new chunk after every kRefChunkLen (the driver's pool.add).
-      if (holdRefs(refs, bucket, 1) > 0)
-        costNs += (kAllocNs + static_cast<double>(kRefChunkBytes) * kMemclrNsPerByte) / sc_.machine.cpu_speed;
+      if (holdRefs(refs, bucket, 1) > 0) costNs += programNs(kAllocNs + static_cast<double>(kRefChunkBytes) * kMemclrNsPerByte);
       done += size.v;
-      costNs += (kAllocNs + static_cast<double>(touch.v) * kMemclrNsPerByte) / sc_.machine.cpu_speed;
+      costNs += programNs(kAllocNs + static_cast<double>(touch.v) * kMemclrNsPerByte);
     }
     costNs += faults.costNsSince(rt_);
     advance(rt_.now() + Duration(static_cast<int64_t>(costNs)) + rt_.takeMutatorStall(), 1);
@@ -394,16 +392,15 @@ void Simulation::append(const AppendStep& a) {
       const Bytes capmem(newCap * a.elem.v);
       const FaultMark faults(rt_);
       const ObjectRef fresh = rt_.malloc(0, capmem, a.pointers, tag, capmem, bit->second);
-      costNs += (static_cast<double>(sl.len * a.elem.v) * kMemmoveNsPerByte +
-                 static_cast<double>((newCap - sl.len) * a.elem.v) * kMemclrNsPerByte) /
-                    sc_.machine.cpu_speed +
+      costNs += programNs(static_cast<double>(sl.len * a.elem.v) * kMemmoveNsPerByte +
+                          static_cast<double>((newCap - sl.len) * a.elem.v) * kMemclrNsPerByte) +
                 faults.costNsSince(rt_);
       if (sl.hasObject) rt_.setDeath(sl.ref, deathTickFor(rt_.now(), Duration(0)));  // old array is garbage
       sl.ref = fresh;
       sl.hasObject = true;
       sl.cap = newCap;
     } else {
-      costNs += static_cast<double>(add * a.elem.v) * kMemclrNsPerByte / sc_.machine.cpu_speed;
+      costNs += programNs(static_cast<double>(add * a.elem.v) * kMemclrNsPerByte);
     }
     sl.len = newLen;
     advance(rt_.now() + Duration(static_cast<int64_t>(costNs)) + rt_.takeMutatorStall(), 1);

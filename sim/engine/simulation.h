@@ -119,6 +119,9 @@ class Simulation {
   // Advances to `due`, or past it while the runtime holds the allocating goroutine up; `free`
   // is when the goroutine is next free.
   void waitUntilFree(SimTime due, SimTime& free, double mutatorCpus);
+  // The program's own CPU time for work that costs `ns` on the calibration machine
+  // (workload.h), on this one (machine.cpu_speed).
+  double programNs(double ns) const { return ns / sc_.machine.cpu_speed; }
   // A quantum's draws with their timed deaths `late` ticks later (the quantum was allocated late).
   const StreamDraws& shifted(const StreamDraws& d, DeathTick late);
   void dropRefs(SetRefs& r, DeathTick now);
