@@ -54,6 +54,7 @@ TEST_P(EveryScenario, AccountingIdentitiesHoldOnEverySample) {
   const bool thpAlways = s.machine.thp == "always";
   ASSERT_FALSE(r.rows.empty());
   int64_t lastGc = 0;
+  CpuStats lastCpu;
   for (const TraceRow& row : r.rows) {
     const MemSnapshot& m = row.mem;
     SCOPED_TRACE("t=" + std::to_string(m.timeS) + " step=" + row.step);
@@ -69,6 +70,18 @@ TEST_P(EveryScenario, AccountingIdentitiesHoldOnEverySample) {
     ASSERT_GE(m.gcCpuFraction, 0.0);
     ASSERT_LE(m.gcCpuFraction, 1.0);
     lastGc = m.numGc;
+    // /cpu/classes (cpu_stats.h): no class below zero, user time (the residual) included; each
+    // only grows; the total is GOMAXPROCS x (the time up to the last mark termination + pauses).
+    const CpuStats& c = m.cpu;
+    for (const double ns : {c.gcAssistNs, c.gcDedicatedNs, c.gcIdleNs, c.gcPauseNs, c.scavengeAssistNs, c.scavengeBgNs,
+                            c.idleNs, c.userNs()})
+      ASSERT_GE(ns, 0.0) << "a CPU class below zero";
+    for (const auto& [now, before] : {std::pair{c.totalNs, lastCpu.totalNs}, {c.idleNs, lastCpu.idleNs},
+                                       {c.gcTotalNs(), lastCpu.gcTotalNs()}, {c.scavengeTotalNs(), lastCpu.scavengeTotalNs()},
+                                       {c.userNs(), lastCpu.userNs()}})
+      ASSERT_GE(now, before - 1) << "a CPU class went down by " << before - now << " ns (1 ns allowed: double sums)";
+    ASSERT_LE(c.totalNs, static_cast<double>(m.gomaxprocs) * (m.timeS * 1e9 + static_cast<double>(m.pauseTotalNs)) + 1);
+    lastCpu = c;
   }
 }
 

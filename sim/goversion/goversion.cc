@@ -81,6 +81,8 @@ std::vector<GoRelease> buildTable() {
   add("1.19", 19);
   // Go 1.20: heap bitmap of 1 bit per word plus noMorePtrs (mbitmap.go, mheap.go heapArena).
   r.heapBits = HB::OneBitPerWord;
+  // metrics/description.go (1.20): /cpu/classes/*, the CPU-time estimates of mstats.go cpuStats.
+  r.metricsSet = RM::Go120;
   add("1.20", 20);
   // Go 1.21: the pacer's cons/mark estimate and memory-limit headroom (mgcpacer.go), the
   // density-aware scavenger with its generational index (mgcscavenge.go scavChunkHiOccFrac),
@@ -246,6 +248,17 @@ constexpr MetricSince kMetricsSince[] = {
     {"/gc/cycles/total:gc-cycles", RM::Go116},
     {"/gc/limiter/last-enabled:gc-cycle", RM::Go119},
     {"/sched/gomaxprocs:threads", RM::Go119},
+    {"/cpu/classes/gc/mark/assist:cpu-seconds", RM::Go120},
+    {"/cpu/classes/gc/mark/dedicated:cpu-seconds", RM::Go120},
+    {"/cpu/classes/gc/mark/idle:cpu-seconds", RM::Go120},
+    {"/cpu/classes/gc/pause:cpu-seconds", RM::Go120},
+    {"/cpu/classes/gc/total:cpu-seconds", RM::Go120},
+    {"/cpu/classes/idle:cpu-seconds", RM::Go120},
+    {"/cpu/classes/scavenge/assist:cpu-seconds", RM::Go120},
+    {"/cpu/classes/scavenge/background:cpu-seconds", RM::Go120},
+    {"/cpu/classes/scavenge/total:cpu-seconds", RM::Go120},
+    {"/cpu/classes/total:cpu-seconds", RM::Go120},
+    {"/cpu/classes/user:cpu-seconds", RM::Go120},
     {"/gc/heap/live:bytes", RM::Go121},
     {"/gc/gogc:percent", RM::Go121},
     {"/gc/gomemlimit:bytes", RM::Go121},

@@ -100,7 +100,8 @@ enum class RuntimeMetricsSet {
   Go116,  // Go 1.16: /gc/cycles/*, /gc/heap/goal, /gc/heap/objects, /memory/classes/*
   Go117,  // Go 1.17-1.18: + /gc/heap/allocs, /gc/heap/frees, /gc/heap/tiny/allocs (as
           // prometheus/client_golang's go1.17 list has them; no 1.16/1.17 toolchain here)
-  Go119,  // Go 1.19-1.20: + /gc/limiter/last-enabled (mgclimit.go), /sched/gomaxprocs
+  Go119,  // Go 1.19: + /gc/limiter/last-enabled (mgclimit.go), /sched/gomaxprocs
+  Go120,  // Go 1.20: + /cpu/classes/* (mstats.go cpuStats)
   Go121,  // Go 1.21+: + /gc/heap/live, /gc/gogc, /gc/gomemlimit
 };
 

@@ -146,7 +146,11 @@ TEST(GoVersion, RuntimeMetricsFollowTheReleaseThatAddedThem) {
   EXPECT_EQ(goRelease("1.15").metricsSet, RuntimeMetricsSet::None);
   EXPECT_EQ(goRelease("1.16").metricsSet, RuntimeMetricsSet::Go116);
   EXPECT_EQ(goRelease("1.18").metricsSet, RuntimeMetricsSet::Go117);
-  EXPECT_EQ(goRelease("1.20").metricsSet, RuntimeMetricsSet::Go119);
+  EXPECT_EQ(goRelease("1.19").metricsSet, RuntimeMetricsSet::Go119);
+  EXPECT_EQ(goRelease("1.20").metricsSet, RuntimeMetricsSet::Go120);
+  EXPECT_FALSE(hasRuntimeMetric(goRelease("1.19"), "/cpu/classes/user:cpu-seconds"));
+  EXPECT_TRUE(hasRuntimeMetric(goRelease("1.20"), "/cpu/classes/user:cpu-seconds"));
+  EXPECT_TRUE(hasRuntimeMetric(goRelease("1.27"), "/cpu/classes/gc/mark/idle:cpu-seconds"));
   EXPECT_EQ(goRelease("1.27").metricsSet, RuntimeMetricsSet::Go121);
   // Every name listed is one hasRuntimeMetric knows, and a later release lists more.
   size_t before = 0;

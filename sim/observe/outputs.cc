@@ -70,11 +70,31 @@ std::string jsonNumber(double v) {
   return std::string(buf, res.ptr);
 }
 
+// A /cpu/classes value: float64 seconds (metrics.go nsToSec), to the microsecond.
+std::string cpuSeconds(double ns) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.6f", ns * 1e-9);
+  return buf;
+}
+
 // One runtime/metrics value of a snapshot, as the release's metrics.go computes it (Go 1.26.8
-// runtime/metrics.go; the memory classes as Go 1.19's). Every name runtimeMetricNames can give
-// has a case; an unknown name is a programming error.
-uint64_t runtimeMetric(std::string_view name, const MemSnapshot& m) {
-  const auto u = [](int64_t v) { return static_cast<uint64_t>(v); };
+// runtime/metrics.go; the memory classes as Go 1.19's), as metrics.csv writes it. Every name
+// runtimeMetricNames can give has a case; an unknown name is a programming error.
+std::string runtimeMetric(std::string_view name, const MemSnapshot& m) {
+  const auto u = [](int64_t v) { return std::to_string(static_cast<uint64_t>(v)); };
+  // Go 1.20+ metrics.go: the CPU classes of work.cpuStats (cpu_stats.h).
+  const CpuStats& c = m.cpu;
+  if (name == "/cpu/classes/gc/mark/assist:cpu-seconds") return cpuSeconds(c.gcAssistNs);
+  if (name == "/cpu/classes/gc/mark/dedicated:cpu-seconds") return cpuSeconds(c.gcDedicatedNs);
+  if (name == "/cpu/classes/gc/mark/idle:cpu-seconds") return cpuSeconds(c.gcIdleNs);
+  if (name == "/cpu/classes/gc/pause:cpu-seconds") return cpuSeconds(c.gcPauseNs);
+  if (name == "/cpu/classes/gc/total:cpu-seconds") return cpuSeconds(c.gcTotalNs());
+  if (name == "/cpu/classes/idle:cpu-seconds") return cpuSeconds(c.idleNs);
+  if (name == "/cpu/classes/scavenge/assist:cpu-seconds") return cpuSeconds(c.scavengeAssistNs);
+  if (name == "/cpu/classes/scavenge/background:cpu-seconds") return cpuSeconds(c.scavengeBgNs);
+  if (name == "/cpu/classes/scavenge/total:cpu-seconds") return cpuSeconds(c.scavengeTotalNs());
+  if (name == "/cpu/classes/total:cpu-seconds") return cpuSeconds(c.totalNs);
+  if (name == "/cpu/classes/user:cpu-seconds") return cpuSeconds(c.userNs());
   if (name == "/memory/classes/heap/objects:bytes") return u(m.heapAlloc.v);
   if (name == "/memory/classes/heap/unused:bytes") return u(m.heapInuse.v - m.heapAlloc.v);
   if (name == "/memory/classes/heap/free:bytes") return u(m.heapIdle.v - m.heapReleased.v);
@@ -234,7 +254,9 @@ std::string traceCsv(const SimResult& r) {
   o << "time_s,step,rss,heap_alloc,heap_inuse,heap_idle,heap_released,heap_sys,heap_goal,stack_inuse,sys,"
        "num_gc,gc_cpu_fraction,pprof_inuse,pprof_inuse_sampled,reachable,unswept_garbage,span_free,"
        "retained_free,lazy_free,runtime_overhead,baseline,released_background,released_eager,released_forced,"
-       "rss_minus_lazyfree,gc_limiter_fill,anon_huge_pages,gc_sys,gc_limiter_last_enabled\n";
+       "rss_minus_lazyfree,gc_limiter_fill,anon_huge_pages,gc_sys,gc_limiter_last_enabled,"
+       "cpu_total_s,cpu_user_s,cpu_idle_s,cpu_gc_s,cpu_gc_assist_s,cpu_gc_dedicated_s,cpu_gc_idle_s,"
+       "cpu_gc_pause_s,cpu_scavenge_s\n";
   char buf[64];
   for (const TraceRow& row : r.rows) {
     const MemSnapshot& m = row.mem;
@@ -248,7 +270,12 @@ std::string traceCsv(const SimResult& r) {
       << m.runtimeOverhead.v << ',' << m.baseline.v << ',' << m.releasedBackground.v << ',' << m.releasedEager.v
       << ',' << m.releasedForced.v << ',' << (m.rss - m.lazyFree).v << ',';
     std::snprintf(buf, sizeof buf, "%.6f", m.gcLimiterFill);
-    o << buf << ',' << m.anonHugePages.v << ',' << m.gcSys.v << ',' << m.gcLimiterLastEnabledCycle << '\n';
+    o << buf << ',' << m.anonHugePages.v << ',' << m.gcSys.v << ',' << m.gcLimiterLastEnabledCycle;
+    const CpuStats& c = m.cpu;
+    for (const double ns : {c.totalNs, c.userNs(), c.idleNs, c.gcTotalNs(), c.gcAssistNs, c.gcDedicatedNs, c.gcIdleNs,
+                            c.gcPauseNs, c.scavengeTotalNs()})
+      o << ',' << cpuSeconds(ns);
+    o << '\n';
   }
   return o.str();
 }

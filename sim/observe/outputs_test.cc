@@ -70,6 +70,13 @@ MemSnapshot distinctSnapshot(int64_t base) {
   count(m.gcPercent);
   bytes(m.memoryLimit);
   count(m.gomaxprocs);
+  // CPU classes in ns: distinct, and the total far above their sum so that user time is too.
+  for (double* f : {&m.cpu.gcAssistNs, &m.cpu.gcDedicatedNs, &m.cpu.gcIdleNs, &m.cpu.gcPauseNs,
+                    &m.cpu.scavengeAssistNs, &m.cpu.scavengeBgNs, &m.cpu.idleNs}) {
+    ++k;
+    *f = static_cast<double>(base * 100 + k) * 1e8 + static_cast<double>(k) * 1e3;
+  }
+  m.cpu.totalNs = static_cast<double>(base) * 1e12 + 7e3;
   return m;
 }
 
@@ -125,6 +132,16 @@ TEST(TraceCsv, EveryColumnHoldsTheFieldItsHeaderNames) {
       {"anon_huge_pages", b(m.anonHugePages), 0},
       {"gc_sys", b(m.gcSys), 0},
       {"gc_limiter_last_enabled", n(m.gcLimiterLastEnabledCycle), 0},
+      {"cpu_total_s", m.cpu.totalNs * 1e-9, 0.5e-6},
+      {"cpu_user_s", (m.cpu.totalNs - m.cpu.gcAssistNs - m.cpu.gcDedicatedNs - m.cpu.gcIdleNs - m.cpu.gcPauseNs -
+                      m.cpu.scavengeAssistNs - m.cpu.scavengeBgNs - m.cpu.idleNs) * 1e-9, 0.5e-6},
+      {"cpu_idle_s", m.cpu.idleNs * 1e-9, 0.5e-6},
+      {"cpu_gc_s", (m.cpu.gcAssistNs + m.cpu.gcDedicatedNs + m.cpu.gcIdleNs + m.cpu.gcPauseNs) * 1e-9, 0.5e-6},
+      {"cpu_gc_assist_s", m.cpu.gcAssistNs * 1e-9, 0.5e-6},
+      {"cpu_gc_dedicated_s", m.cpu.gcDedicatedNs * 1e-9, 0.5e-6},
+      {"cpu_gc_idle_s", m.cpu.gcIdleNs * 1e-9, 0.5e-6},
+      {"cpu_gc_pause_s", m.cpu.gcPauseNs * 1e-9, 0.5e-6},
+      {"cpu_scavenge_s", (m.cpu.scavengeAssistNs + m.cpu.scavengeBgNs) * 1e-9, 0.5e-6},
   };
 
   const std::vector<std::string> lines = splitOn(traceCsv(r), '\n');
@@ -324,6 +341,13 @@ const std::vector<std::string> kMetricsGo117 = {"/gc/heap/allocs:bytes", "/gc/he
                                                 "/gc/heap/frees:bytes", "/gc/heap/frees:objects",
                                                 "/gc/heap/tiny/allocs:objects"};
 const std::vector<std::string> kMetricsGo119 = {"/gc/limiter/last-enabled:gc-cycle", "/sched/gomaxprocs:threads"};
+const std::vector<std::string> kMetricsGo120 = {
+    "/cpu/classes/gc/mark/assist:cpu-seconds",  "/cpu/classes/gc/mark/dedicated:cpu-seconds",
+    "/cpu/classes/gc/mark/idle:cpu-seconds",    "/cpu/classes/gc/pause:cpu-seconds",
+    "/cpu/classes/gc/total:cpu-seconds",        "/cpu/classes/idle:cpu-seconds",
+    "/cpu/classes/scavenge/assist:cpu-seconds", "/cpu/classes/scavenge/background:cpu-seconds",
+    "/cpu/classes/scavenge/total:cpu-seconds",  "/cpu/classes/total:cpu-seconds",
+    "/cpu/classes/user:cpu-seconds"};
 const std::vector<std::string> kMetricsGo121 = {"/gc/heap/live:bytes", "/gc/gogc:percent", "/gc/gomemlimit:bytes"};
 
 std::set<std::string> metricsOf(std::initializer_list<const std::vector<std::string>*> sets) {
@@ -350,9 +374,9 @@ TEST(MetricsCsv, HeaderHasTheNamesOfTheSimulatedRelease) {
       {"1.16", metricsOf({&kMetricsGo116})},
       {"1.18", metricsOf({&kMetricsGo116, &kMetricsGo117})},
       {"1.19", metricsOf({&kMetricsGo116, &kMetricsGo117, &kMetricsGo119})},
-      {"1.20", metricsOf({&kMetricsGo116, &kMetricsGo117, &kMetricsGo119})},
-      {"1.21.0", metricsOf({&kMetricsGo116, &kMetricsGo117, &kMetricsGo119, &kMetricsGo121})},
-      {"1.27", metricsOf({&kMetricsGo116, &kMetricsGo117, &kMetricsGo119, &kMetricsGo121})},
+      {"1.20", metricsOf({&kMetricsGo116, &kMetricsGo117, &kMetricsGo119, &kMetricsGo120})},
+      {"1.21.0", metricsOf({&kMetricsGo116, &kMetricsGo117, &kMetricsGo119, &kMetricsGo120, &kMetricsGo121})},
+      {"1.27", metricsOf({&kMetricsGo116, &kMetricsGo117, &kMetricsGo119, &kMetricsGo120, &kMetricsGo121})},
   };
   for (const auto& [go, names] : want) {
     SCOPED_TRACE(go);
@@ -382,7 +406,27 @@ TEST(MetricsCsv, EveryCellIsWhatGoComputesFromTheSnapshot) {
     const MemSnapshot& m = r.rows[row].mem;
     SCOPED_TRACE(r.rows[row].step);
     auto u = [](int64_t v) { return std::to_string(static_cast<uint64_t>(v)); };
+    // Seconds to the microsecond, as metrics.go's float64 cpu-seconds printed with %.6f.
+    auto s = [](double ns) {
+      char buf[40];
+      std::snprintf(buf, sizeof buf, "%.6f", ns * 1e-9);
+      return std::string(buf);
+    };
+    const CpuStats& c = m.cpu;
+    const double gc = c.gcAssistNs + c.gcDedicatedNs + c.gcIdleNs + c.gcPauseNs;
+    const double scav = c.scavengeAssistNs + c.scavengeBgNs;
     const std::map<std::string, std::string> want = {
+        {"/cpu/classes/gc/mark/assist:cpu-seconds", s(c.gcAssistNs)},
+        {"/cpu/classes/gc/mark/dedicated:cpu-seconds", s(c.gcDedicatedNs)},
+        {"/cpu/classes/gc/mark/idle:cpu-seconds", s(c.gcIdleNs)},
+        {"/cpu/classes/gc/pause:cpu-seconds", s(c.gcPauseNs)},
+        {"/cpu/classes/gc/total:cpu-seconds", s(gc)},
+        {"/cpu/classes/idle:cpu-seconds", s(c.idleNs)},
+        {"/cpu/classes/scavenge/assist:cpu-seconds", s(c.scavengeAssistNs)},
+        {"/cpu/classes/scavenge/background:cpu-seconds", s(c.scavengeBgNs)},
+        {"/cpu/classes/scavenge/total:cpu-seconds", s(scav)},
+        {"/cpu/classes/total:cpu-seconds", s(c.totalNs)},
+        {"/cpu/classes/user:cpu-seconds", s(c.totalNs - gc - scav - c.idleNs)},
         {"step", r.rows[row].step},
         {"/memory/classes/heap/objects:bytes", u(m.heapAlloc.v)},
         {"/memory/classes/heap/unused:bytes", u(m.heapInuse.v - m.heapAlloc.v)},

@@ -43,7 +43,8 @@ std::string fmtNsAsMs(int64_t ns) {
 Runtime::Runtime(const RuntimeConfig& cfg)
     : cfg_(cfg), go_(*cfg.release), rng_(cfg.seed), layout_(SpanLayout::forRelease(go_, cfg.greenTea)), arenaMeta_(go_),
       markCost_(scaledMarkCost(cfg.greenTea ? kMarkCostGreenTea : kMarkCostClassic, cfg.cpuSpeed)),
-      os_(cfg.madvise, cfg.thp), machine_(cfg.machine), profile_(cfg.memProfileRate, cfg.seed) {
+      os_(cfg.madvise, cfg.thp), machine_(cfg.machine), profile_(cfg.memProfileRate, cfg.seed),
+      cpu_(static_cast<double>(cfg.gomaxprocs)) {
   // mem_linux.go sysUnused/sysUsed huge-page advice: Go <= 1.20 (verified in 1.19; removed in
   // the Go 1.21.x point releases, golang/go#61718, #63334, #64332).
   goAdvisesHugePages_ = go_.hugePageAdvice == HeapHugePageAdvice::EdgesAndSpans;
@@ -113,6 +114,7 @@ void Runtime::spanAllocated(Bytes growth, Bytes scav) {
     // (limiterEventScavengeAssist).
     pendingScavAssistNs_ += got.cost.v;
     mutatorStallNs_ += static_cast<double>(got.cost.v);  // and it holds the goroutine up
+    cpu_.scavengeAssist(static_cast<double>(got.cost.v));  // mheap.go allocSpan: scavenge.assistTime
     scavenger_->eagerDone(got.bytes);
     inHook_ = false;
   }
@@ -287,6 +289,7 @@ void Runtime::startCycle(bool forced) {
   mark_.workLeftNs = mark_.workTotalNs;
   mark_.lastHeapLiveSeen = heap_->heapLive().v;
   mutatorStallNs_ += static_cast<double>(kStwNs / 2);  // sweep termination stops the world
+  cpu_.pause(static_cast<double>(kStwNs / 2));
   // mgc.go gcStart: the limiter's GC transition around sweep termination's STW.
   if (limiter_) limiter_->transition(true, now_.ns, kStwNs / 2, numGc_);
 }
@@ -339,6 +342,11 @@ double Runtime::progressMark(Duration dt, double mutatorCpus) {
 void Runtime::markTermination() {
   mark_.active = false;
   mutatorStallNs_ += static_cast<double>(kStwNs / 2);  // and so does mark termination
+  cpu_.pause(static_cast<double>(kStwNs / 2));
+  // Go 1.20+ mgc.go gcMarkTermination: work.cpuStats.accumulate(now, true) adds this cycle's
+  // mark times (gcController assistTime, dedicated + fractional, idleMarkTime) and publishes.
+  cpu_.markWork(mark_.assistCpuNs, mark_.bgCpuNs, mark_.idleCpuNs);
+  cpu_.publish();
   ++numGc_;
   if (mark_.forced) ++numForcedGc_;      // Go 1.19/1.26 mgc.go gcMarkTermination: if work.userForced
   if (mark_.periodic) ++numPeriodicGc_;  // gcTriggerTime: in NumGC only
@@ -502,6 +510,7 @@ double Runtime::absorbMutatorSweep() {
   const double idlePs = std::max(0.0, procs - std::max(1.0, mutatorCpus_));
   const double wall = static_cast<double>(ns) / (1 + idlePs);
   mutatorStallNs_ += wall;
+  cpu_.fromIdle(static_cast<double>(ns) - wall);  // bgsweep's share, on Ps that were idle
   return wall;
 }
 
@@ -520,11 +529,16 @@ void Runtime::advanceTo(SimTime t, double mutatorCpus) {
     const SimTime step = std::min(t, std::max(nextEvent(), SimTime(now_.ns + 1)));
     const Duration dt = step - now_;
     // Background sweeper on idle Ps.
+    int64_t bgSweepNs = 0;
     if (!heap_->isSweepDone()) {
       const double idle = std::max(0.1, static_cast<double>(cfg_.gomaxprocs) - mutatorCpus);
-      heap_->sweepFor(static_cast<int64_t>(static_cast<double>(dt.v) * idle));
+      bgSweepNs = heap_->sweepFor(static_cast<int64_t>(static_cast<double>(dt.v) * idle));
     }
+    const double markWorkersBefore = mark_.bgCpuNs + mark_.idleCpuNs;
     const double assistNs = progressMark(dt, mutatorCpus);
+    cpu_.step(static_cast<double>(dt.v),
+              std::max(mutatorCpus * static_cast<double>(dt.v), assistNs) + static_cast<double>(bgSweepNs),
+              mark_.bgCpuNs + mark_.idleCpuNs - markWorkersBefore);
     // Mark assists hold up the goroutine that allocated (spread over the program's busy CPUs).
     if (mutatorCpus > 0) mutatorStallNs_ += assistNs / std::max(1.0, mutatorCpus);
     if (limiter_) {
@@ -581,6 +595,10 @@ void Runtime::runScavenger(SimTime t) {
     const Released got = want.quantum.v > 0 ? releaseInQuanta(want) : releasePages(want);
     relBg_ += got.bytes;
     bgSinceTrace_ += got.bytes;
+    // mgcscavenge.go scavenger.run: the worker's time is scavenge.backgroundTime; it runs on a
+    // P the program leaves idle (1 % of GOMAXPROCS).
+    cpu_.scavengeBackground(static_cast<double>(got.cost.v));
+    cpu_.fromIdle(static_cast<double>(got.cost.v));
     scavenger_->worked(*w + got.cost, got.bytes, got.cost, scavengerView());
   }
 }
@@ -739,6 +757,7 @@ MemSnapshot Runtime::snapshot() {
   s.mspanInuse = Bytes(heap_->spansInUse() * go_.mspanBytes);
   s.mspanSys = Bytes(heap_->spanStructsEver() * go_.mspanBytes);
   s.pauseTotalNs = numGc_ * kStwNs;
+  s.cpu = cpu_.published();
   s.gcPercent = pacer_->gcPercent();
   if (const std::optional<Bytes> limit = pacer_->memoryLimit()) s.memoryLimit = *limit;
   s.gomaxprocs = cfg_.gomaxprocs;

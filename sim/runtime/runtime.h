@@ -56,6 +56,7 @@
 #include "pacer/pacer.h"
 #include "pagealloc/page_alloc.h"
 #include "runtime/arena_metadata.h"
+#include "runtime/cpu_stats.h"
 #include "runtime/gc_limiter.h"
 #include "runtime/heap_profile.h"
 #include "scavenger/scavenger.h"
@@ -142,6 +143,8 @@ struct MemSnapshot {
   // MSpanInuse: those of spans in use).
   Bytes mspanInuse, mspanSys;
   int64_t pauseTotalNs = 0;  // MemStats.PauseTotalNs: kStwNs per completed cycle
+  // /cpu/classes/* as of the last mark termination (cpu_stats.h; Go 1.20+ exports them).
+  CpuStats cpu;
   // The settings as the runtime holds them now (runtime/debug SetGCPercent, SetMemoryLimit):
   // GOGC (-1 = off), GOMEMLIMIT (math.MaxInt64 = none), GOMAXPROCS.
   int64_t gcPercent = 100;
@@ -309,6 +312,7 @@ class Runtime : private MHeapHooks {
   int64_t numGc_ = 0, numForcedGc_ = 0, numPeriodicGc_ = 0;
   SimTime lastGcEnd_{0};
   bool anyGcDone_ = false;
+  CpuAccount cpu_;            // /cpu/classes (cpu_stats.h)
   double gcCpuTotalNs_ = 0;   // dedicated + fractional + assist (+ STW), as GCCPUFraction counts
   double gcCpuFraction_ = 0;  // as of the last mark termination
   Bytes lastHeapGoal_{0}, lastHeapInUse_{0};

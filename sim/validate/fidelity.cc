@@ -326,8 +326,10 @@ std::vector<ReleaseEvent> releaseEvents(const Trace& t) {
 }
 
 const std::vector<std::string>& comparedMetrics() {
-  static const std::vector<std::string> kMetrics = {"rss",       "heap_alloc", "heap_inuse", "heap_released",
-                                                    "heap_goal", "num_gc",     "pprof_inuse"};
+  // The CPU classes only where both traces have them (Go 1.20+ runtime/metrics /cpu/classes).
+  static const std::vector<std::string> kMetrics = {"rss",         "heap_alloc", "heap_inuse", "heap_released",
+                                                    "heap_goal",   "num_gc",     "pprof_inuse", "cpu_user_s",
+                                                    "cpu_gc_s",    "cpu_idle_s"};
   return kMetrics;
 }
 

@@ -132,7 +132,9 @@ struct Comparison {
   double simEnd = 0, realEnd = 0;
 };
 
-// The metrics compared: rss, heap_alloc, heap_inuse, heap_released, heap_goal, num_gc, pprof_inuse.
+// The metrics compared: rss, heap_alloc, heap_inuse, heap_released, heap_goal, num_gc, pprof_inuse,
+// and the CPU classes cpu_user_s, cpu_gc_s, cpu_idle_s (cumulative seconds) where both traces have
+// them (Go 1.20+).
 const std::vector<std::string>& comparedMetrics();
 
 // Peak, final and mean per metric (each trace on its own timeline), the aligned relative L2

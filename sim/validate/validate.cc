@@ -66,12 +66,14 @@ double plannedSeconds(const Scenario& s) {
   return t;
 }
 
-bool isBytes(const std::string& metric) { return metric != "num_gc"; }
+bool isCpuSeconds(const std::string& metric) { return metric.rfind("cpu_", 0) == 0; }
+bool isBytes(const std::string& metric) { return metric != "num_gc" && !isCpuSeconds(metric); }
 
 std::string shown(const std::string& metric, double v) {
   char buf[64];
   if (std::isnan(v)) return "-";
   if (isBytes(metric)) std::snprintf(buf, sizeof buf, "%.1f MiB", v / 1048576.0);
+  else if (isCpuSeconds(metric)) std::snprintf(buf, sizeof buf, "%.2f s", v);
   else std::snprintf(buf, sizeof buf, "%.0f", v);
   return buf;
 }

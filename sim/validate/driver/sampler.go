@@ -24,6 +24,10 @@ package main
 //   gc_sys              MemStats.GCSys: the GC's metadata (heap bitmap, mark bits, ...)
 //   gc_limiter_last_enabled  runtime/metrics /gc/limiter/last-enabled:gc-cycle (Go 1.19+; empty
 //                       before): the last GC cycle during which the GC CPU limiter was on
+//   cpu_*_s             runtime/metrics /cpu/classes/* in seconds (Go 1.20+; empty before): total,
+//                       user, idle, gc/total, gc/mark/assist, gc/mark/dedicated, gc/mark/idle,
+//                       gc/pause, scavenge/total. The runtime updates them at each mark
+//                       termination only (mstats.go cpuStats.accumulate).
 // unswept_garbage, span_free, retained_free, runtime_overhead, baseline, the per-path release
 // counters (released_background, released_eager, released_forced: Go 1.19 exports only their
 // sum) and gc_limiter_fill (the limiter's bucket is not exported) are what only the simulator
@@ -49,7 +53,15 @@ var traceColumns = []string{"time_s", "step", "rss", "heap_alloc", "heap_inuse",
 	"heap_sys", "heap_goal", "stack_inuse", "sys", "num_gc", "gc_cpu_fraction", "pprof_inuse", "pprof_inuse_sampled",
 	"reachable", "unswept_garbage", "span_free", "retained_free", "lazy_free", "runtime_overhead", "baseline",
 	"released_background", "released_eager", "released_forced", "rss_minus_lazyfree", "gc_limiter_fill",
-	"anon_huge_pages", "gc_sys", "gc_limiter_last_enabled"}
+	"anon_huge_pages", "gc_sys", "gc_limiter_last_enabled",
+	"cpu_total_s", "cpu_user_s", "cpu_idle_s", "cpu_gc_s", "cpu_gc_assist_s", "cpu_gc_dedicated_s", "cpu_gc_idle_s",
+	"cpu_gc_pause_s", "cpu_scavenge_s"}
+
+// cpuClasses are the runtime/metrics names of the cpu_*_s columns, in their order.
+var cpuClasses = []string{"/cpu/classes/total:cpu-seconds", "/cpu/classes/user:cpu-seconds",
+	"/cpu/classes/idle:cpu-seconds", "/cpu/classes/gc/total:cpu-seconds", "/cpu/classes/gc/mark/assist:cpu-seconds",
+	"/cpu/classes/gc/mark/dedicated:cpu-seconds", "/cpu/classes/gc/mark/idle:cpu-seconds",
+	"/cpu/classes/gc/pause:cpu-seconds", "/cpu/classes/scavenge/total:cpu-seconds"}
 
 type row struct {
 	t                                                          float64
@@ -58,7 +70,8 @@ type row struct {
 	heapGoal, stackInuse, sys, numGC, pprofInuse, pprofSampled int64
 	reachable, lazyFree, anonHuge, gcSys, limiterLast          int64
 	gcCPUFraction                                              float64
-	hasLazy, hasLimiter                                        bool
+	hasLazy, hasLimiter, hasCPU                                bool
+	cpu                                                        [9]float64 // cpuClasses' values
 }
 
 type sampler struct {
@@ -71,6 +84,7 @@ type sampler struct {
 	rows     []row
 	ms       runtime.MemStats
 	goal     []metrics.Sample
+	cpu      []metrics.Sample // cpuClasses
 	recs     []runtime.MemProfileRecord
 	statBuf  []byte
 	lastLazy time.Time
@@ -83,9 +97,13 @@ func newSampler(start time.Time, every time.Duration, reachable *atomic.Int64, e
 	s := &sampler{start: start, every: every, reachable: reachable,
 		rows:    make([]row, 0, expectRows),
 		goal:    []metrics.Sample{{Name: "/gc/heap/goal:bytes"}, {Name: "/gc/limiter/last-enabled:gc-cycle"}},
+		cpu:     make([]metrics.Sample, len(cpuClasses)),
 		recs:    make([]runtime.MemProfileRecord, 256),
 		statBuf: make([]byte, 8192),
 		stop:    make(chan struct{}), done: make(chan struct{})}
+	for i, n := range cpuClasses {
+		s.cpu[i].Name = n
+	}
 	s.step.Store("start")
 	return s
 }
@@ -133,6 +151,7 @@ func (s *sampler) sample(step string) {
 	runtime.ReadMemStats(&s.ms)
 	now := time.Now()
 	metrics.Read(s.goal)
+	metrics.Read(s.cpu)
 	inuse, sampled := s.profile()
 	r := row{t: now.Sub(s.start).Seconds(), step: step, rss: s.vmRSS(),
 		heapAlloc: int64(s.ms.HeapAlloc), heapInuse: int64(s.ms.HeapInuse), heapIdle: int64(s.ms.HeapIdle),
@@ -144,6 +163,14 @@ func (s *sampler) sample(step string) {
 	}
 	if l := s.goal[1].Value; l.Kind() == metrics.KindUint64 {
 		r.limiterLast, r.hasLimiter = int64(l.Uint64()), true
+	}
+	r.hasCPU = true
+	for i := range s.cpu {
+		if v := s.cpu[i].Value; v.Kind() == metrics.KindFloat64 {
+			r.cpu[i] = v.Float64()
+		} else {
+			r.hasCPU = false // Go 1.19: no /cpu/classes
+		}
 	}
 	if now.Sub(s.lastLazy) >= time.Second {
 		if lf, huge, ok := smapsRollup(); ok {
@@ -248,10 +275,18 @@ func (s *sampler) writeCSV(path string) error {
 			rssNotLazy = strconv.FormatInt(r.rss-r.lazyFree, 10)
 			huge = strconv.FormatInt(r.anonHuge, 10)
 		}
-		fmt.Fprintf(&b, "%.4f,%s,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%.6f,%d,%d,%d,,,,%s,,,,,,%s,,%s,%d,%s\n",
+		fmt.Fprintf(&b, "%.4f,%s,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%.6f,%d,%d,%d,,,,%s,,,,,,%s,,%s,%d,%s",
 			r.t, csvField(r.step), r.rss, r.heapAlloc, r.heapInuse, r.heapIdle, r.heapReleased, r.heapSys,
 			r.heapGoal, r.stackInuse, r.sys, r.numGC, r.gcCPUFraction, r.pprofInuse, r.pprofSampled,
 			r.reachable, lazy, rssNotLazy, huge, r.gcSys, limiter)
+		for _, v := range r.cpu {
+			if r.hasCPU {
+				fmt.Fprintf(&b, ",%.6f", v)
+			} else {
+				b.WriteString(",")
+			}
+		}
+		b.WriteString("\n")
 	}
 	return writeFileAtomic(path, []byte(b.String()))
 }
