@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "fit/fit.h"
 
 namespace gomemsim {
 
@@ -26,7 +27,11 @@ bool parseCommandLine(const po::options_description& opts, const std::vector<std
 std::optional<int> parseScenarioCommand(const std::string& command, const po::options_description& opts,
                                         const std::vector<std::string>& args, po::variables_map& vm) {
   if (parseCommandLine(opts, args, "scenario", po::value<std::string>(), 1, vm)) return 0;
-  if (!vm.count("scenario")) {
+  if (vm.count("fit") && vm.count("scenario")) {
+    std::cerr << "gomemsim " << command << ": give a SCENARIO file or --fit LOG, not both\n";
+    return kExitBadInput;
+  }
+  if (!vm.count("scenario") && !vm.count("fit")) {
     std::cerr << "gomemsim " << command << ": missing SCENARIO file\n" << helpText(opts);
     return kExitBadInput;
   }
@@ -136,9 +141,35 @@ int64_t maxScenarioBytes(const BudgetFlags& f) {
   return static_cast<int64_t>(flagBytes("max-scenario-size", f.maxScenarioSize));
 }
 
+void addFitOption(po::options_description& opts) {
+  opts.add_options()("fit", po::value<std::string>(),
+                     "instead of a SCENARIO file, the scenario `gomemsim fit LOG` fits to a service's GODEBUG=gctrace=1 log "
+                     "(written to the output directory as fitted.yaml)");
+}
+
+namespace {
+// --fit LOG: the log fitted with fit's defaults (fit/fit.h); the lines it skipped are named on
+// stderr, a log with nothing usable is bad input.
+Scenario fittedScenario(const std::string& log, std::string* yaml) {
+  FittedLog f;
+  try {
+    f = fitGcTraceFile(log, FitOptions{});
+  } catch (const FitError& e) {
+    throw ScenarioError("--fit", 0, 0, e.what());
+  }
+  for (const std::string& p : f.log.problems) std::cerr << "gomemsim: --fit: skipped " << p << "\n";
+  std::cerr << "gomemsim: --fit: " << log << ": " << f.fit.cycles << " GC cycles fitted (GOGC "
+            << (f.fit.gogc < 0 ? std::string("off") : std::to_string(f.fit.gogc)) << ", GOMAXPROCS " << f.fit.gomaxprocs
+            << ", go " << f.fit.go << ")\n";
+  if (yaml) *yaml = f.fit.yaml;
+  return parseScenario(f.fit.yaml, log + " (fitted)");
+}
+}  // namespace
+
 Scenario loadWithOverrides(const po::variables_map& vm, const std::vector<std::string>& envs, const std::vector<std::string>& sets,
-                           int64_t maxScenarioBytes) {
-  Scenario s = loadScenario(vm["scenario"].as<std::string>(), maxScenarioBytes);
+                           int64_t maxScenarioBytes, std::string* fittedYaml) {
+  Scenario s = vm.count("fit") ? fittedScenario(vm["fit"].as<std::string>(), fittedYaml)
+                               : loadScenario(vm["scenario"].as<std::string>(), maxScenarioBytes);
   for (const auto& env : envs) applyEnv(s, env);
   for (const auto& kv : sets) applySet(s, kv);
   if (vm.count("seed")) s.seed = vm["seed"].as<uint64_t>();

@@ -39,8 +39,8 @@ std::string wrapHelpLines(const std::string& rendered, size_t column, size_t wid
 bool parseCommandLine(const po::options_description& opts, const std::vector<std::string>& args, const char* positional,
                       const po::value_semantic* value, int maxCount, po::variables_map& vm);
 // Parses `gomemsim COMMAND SCENARIO [options]`: `opts` plus the positional SCENARIO, into vm.
-// Returns the exit status when the command ends here (--help printed: 0; no SCENARIO: 2), or
-// nullopt when it goes on.
+// Returns the exit status when the command ends here (--help printed: 0; no SCENARIO and no
+// --fit, or both: 2), or nullopt when it goes on.
 std::optional<int> parseScenarioCommand(const std::string& command, const po::options_description& opts,
                                         const std::vector<std::string>& args, po::variables_map& vm);
 // The run-budget flags of run, compare and validate (engine/budget.h): --max-memory,
@@ -53,10 +53,12 @@ void addBudgetOptions(po::options_description& opts, BudgetFlags& f);
 // value throws po::error (exit 2).
 RunLimits runLimits(const BudgetFlags& f, int jobs);
 int64_t maxScenarioBytes(const BudgetFlags& f);
-// Loads SCENARIO (at most maxScenarioBytes) and applies every --env, then every --set, each in
-// order (a later one wins), then --seed.
+// --fit LOG for run and compare: the scenario fitted to a gctrace log stands for SCENARIO.
+void addFitOption(po::options_description& opts);
+// Loads SCENARIO (at most maxScenarioBytes), or fits --fit LOG (its YAML into *fittedYaml), and
+// applies every --env, then every --set, each in order (a later one wins), then --seed.
 Scenario loadWithOverrides(const po::variables_map& vm, const std::vector<std::string>& envs, const std::vector<std::string>& sets,
-                           int64_t maxScenarioBytes = kMaxScenarioFileBytes);
+                           int64_t maxScenarioBytes = kMaxScenarioFileBytes, std::string* fittedYaml = nullptr);
 
 // gomemsim compare SCENARIO --vary KEY=V1,V2,... [--vary ...] (compare/compare.h)
 int cmdCompare(const std::vector<std::string>& args);

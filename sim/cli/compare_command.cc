@@ -18,6 +18,7 @@
 #include "cli/commands.h"
 #include "compare/compare.h"
 #include "engine/run_control.h"
+#include "observe/outputs.h"
 #include "scenario/scenario.h"
 
 namespace po = boost::program_options;
@@ -30,7 +31,9 @@ unsigned cpuCount() { return std::max(1u, std::thread::hardware_concurrency()); 
 }  // namespace
 
 int cmdCompare(const std::vector<std::string>& args) {
-  po::options_description opts = helpOptions("gomemsim compare SCENARIO --vary KEY=V1,V2,... [--vary ...] [options]");
+  po::options_description opts = helpOptions(
+      "gomemsim compare SCENARIO --vary KEY=V1,V2,... [--vary ...] [options]\n"
+      "       gomemsim compare --fit GCTRACE_LOG --vary KEY=V1,V2,... [options]");
   std::string out = "out/compare";
   std::vector<std::string> varies, sets;
   std::vector<std::string> env;
@@ -48,6 +51,7 @@ int cmdCompare(const std::vector<std::string>& args) {
       ("jobs,j", po::value<unsigned>(&jobs),
        ("configurations run at a time (default and maximum: the number of CPUs, " + std::to_string(cpuCount()) + ")").c_str())
       ("quiet,q", "do not print the table");
+  addFitOption(opts);
   BudgetFlags budget;
   addBudgetOptions(opts, budget);
   po::variables_map vm;
@@ -60,7 +64,8 @@ int cmdCompare(const std::vector<std::string>& args) {
     std::cerr << "gomemsim compare: --jobs: expected a whole number >= 1\n";
     return kExitBadInput;
   }
-  const Scenario s = loadWithOverrides(vm, env, sets, maxScenarioBytes(budget));
+  std::string fittedYaml;
+  const Scenario s = loadWithOverrides(vm, env, sets, maxScenarioBytes(budget), &fittedYaml);
   std::vector<VaryAxis> axes;
   for (const auto& v : varies) axes.push_back(parseVary(v));
   const std::vector<GridConfig> configs = expandGrid(s, axes);
@@ -91,11 +96,13 @@ int cmdCompare(const std::vector<std::string>& args) {
   }
   const bool replacing = std::filesystem::exists(out + "/compare.csv");  // an earlier compare's outputs
   writeCompareOutputs(out, s, runs);
+  if (!fittedYaml.empty()) writeFileAtomic(out + "/fitted.yaml", fittedYaml);
   if (!vm.count("quiet")) {
     std::vector<CompareRow> rows;
     for (const auto& [label, r] : runs) rows.push_back(compareRow(label, r));
     std::cout << compareTable(s, rows) << "  wrote " << out << "/trace.csv, " << out << "/compare.csv, " << out
               << "/report.html, " << out << "/gctrace/*.log (index: " << out << "/gctrace/index.csv)"
+              << (fittedYaml.empty() ? "" : ", " + out + "/fitted.yaml")
               << (replacing ? ", replacing an earlier compare's outputs there" : "") << "\n";
   }
   return 0;

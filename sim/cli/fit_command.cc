@@ -40,26 +40,22 @@ int cmdFit(const std::vector<std::string>& args) {
     std::cerr << "gomemsim fit: " << e.what() << "\n";
     return kExitBadInput;
   }
-  std::ifstream in(path);
-  if (!in) {
-    std::cerr << "gomemsim fit: cannot read " << path << "\n";
-    return kExitBadInput;
-  }
-  const GcTraceLog log = readGcTrace(in, path);
-  for (const std::string& p : log.problems) std::cerr << "gomemsim fit: skipped " << p << "\n";
-  Fit f;
+  FittedLog fitted;
   try {
-    f = fitGcTrace(log, o);
+    fitted = fitGcTraceFile(path, o);
   } catch (const FitError& e) {
-    std::cerr << "gomemsim fit: " << path << ": " << e.what() << "\n";
+    std::cerr << "gomemsim fit: " << e.what() << "\n";
     return kExitBadInput;
   }
+  const GcTraceLog& log = fitted.log;
+  const Fit& f = fitted.fit;
+  for (const std::string& p : log.problems) std::cerr << "gomemsim fit: skipped " << p << "\n";
   // The fitted scenario must read back (it is gomemsim's own YAML); then simulate it.
   const Scenario s = parseScenario(f.yaml, out);
   Simulation sim(s);
   const SimResult r = sim.run();
   std::istringstream fittedTrace(gctraceLog(r));
-  const GcTraceLog fitted = readGcTrace(fittedTrace, "fitted");
+  const GcTraceLog simulated = readGcTrace(fittedTrace, "fitted");
   writeFileAtomic(out, f.yaml);
   std::cout << "gomemsim fit: " << path << ": " << f.cycles << " GC cycles (" << f.forcedCycles
             << " by runtime.GC()), GOMAXPROCS " << f.gomaxprocs << ", GOGC "
@@ -67,7 +63,7 @@ int cmdFit(const std::vector<std::string>& args) {
             << ", go " << f.go << "; " << f.intervals.size() << " run steps\n"
             << "  the fitted scenario simulated against the log:\n"
             << "  metric                              log      fitted   rel.err\n";
-  for (const FitCheck& c : compareGcTraces(log, fitted)) {
+  for (const FitCheck& c : compareGcTraces(log, simulated)) {
     char buf[160];
     std::snprintf(buf, sizeof buf, "  %-30s %10.1f %11.1f %+8.1f %%\n", c.metric.c_str(), c.real, c.fitted, c.relErr() * 100);
     std::cout << buf;

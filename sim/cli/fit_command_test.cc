@@ -49,5 +49,35 @@ TEST(FitCommand, NothingUsableIsExitTwoAndWritesNothing) {
   cli_testing::expectRefusedWritingNothing(kBin + " fit " + dir + "/empty.log --go 2.5", dir + "/c.yaml", "gomemsim fit:");
 }
 
+// run --fit LOG and compare --fit LOG: the fitted scenario runs as a scenario file would, and is
+// written beside the outputs; the GC count follows the log's (its 26 cycles at GOGC=100), and
+// a compare of GOGC on it halves and doubles the goal.
+TEST(FitCommand, RunAndCompareTakeALogInsteadOfAScenario) {
+  const std::string dir = cli_testing::freshTempDir("fit-run");
+  const std::string log = kRoot + "/tests/fidelity/go1.26.8/steady-service/run-1/gctrace.log";
+  const CmdResult run = sh(kBin + " run --fit " + log + " --out " + dir + "/run");
+  ASSERT_EQ(run.status, 0) << run.out;
+  EXPECT_NE(run.out.find("--fit: " + log + ": "), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find(dir + "/run/fitted.yaml"), std::string::npos) << run.out;
+  const Scenario fitted = loadScenario(dir + "/run/fitted.yaml");
+  EXPECT_EQ(fitted.runtime.gogc, 100);
+  const CmdResult cmp = sh(kBin + " compare --fit " + log + " --vary gogc=50,200 --quiet --out " + dir + "/cmp");
+  ASSERT_EQ(cmp.status, 0) << cmp.out;
+  const std::string csv = cli_testing::readFile(dir + "/cmp/compare.csv");
+  EXPECT_NE(csv.find("gogc=50"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("gogc=200"), std::string::npos) << csv;
+  EXPECT_TRUE(std::filesystem::exists(dir + "/cmp/fitted.yaml"));
+  // Both, or neither, is bad input; so is a log with nothing in it, and nothing is written.
+  cli_testing::expectRefusedWritingNothing(kBin + " run " + kRoot + "/scenarios/seed.yaml --fit " + log, dir + "/a",
+                                           "not both");
+  cli_testing::expectRefusedWritingNothing(kBin + " run", dir + "/b", "missing SCENARIO");
+  {
+    std::ofstream f(dir + "/empty.log");
+    f << "no GC lines at all\n";
+  }
+  cli_testing::expectRefusedWritingNothing(kBin + " compare --vary gogc=50,100 --fit " + dir + "/empty.log", dir + "/c",
+                                           "--fit: " + dir + "/empty.log: ");
+}
+
 }  // namespace
 }  // namespace gomemsim

@@ -40,7 +40,8 @@ void usage(std::ostream& o) {
        "  compare SCENARIO  run every --vary KEY=V1,V2,... combination; prints one table\n"
        "                    side by side\n"
        "  fit LOG           fit a scenario to a GODEBUG=gctrace=1 log; writes it\n"
-       "                    (--out), prints how closely it reproduces the log\n"
+       "                    (--out), prints how closely it reproduces the log;\n"
+       "                    run and compare take --fit LOG in place of SCENARIO\n"
        "  sizeclass SIZE    size class, span size, objects per span and waste for an\n"
        "                    object size\n"
        "  validate SCENARIO run the scenario on gomemsim and on the real Go runtime;\n"
@@ -49,7 +50,7 @@ void usage(std::ostream& o) {
 }
 
 int cmdRun(const std::vector<std::string>& args) {
-  po::options_description opts = helpOptions("gomemsim run SCENARIO [options]");
+  po::options_description opts = helpOptions("gomemsim run SCENARIO [options]\n       gomemsim run --fit GCTRACE_LOG [options]");
   std::string out = "out";
   std::vector<std::string> sets;
   std::vector<std::string> env;
@@ -60,12 +61,14 @@ int cmdRun(const std::vector<std::string>& args) {
       ("set,s", po::value<std::vector<std::string>>(&sets)->composing(), "override a scenario field, e.g. runtime.gogc=50 (repeatable)")
       ("seed", po::value<uint64_t>(), "random seed (overrides the scenario's)")
       ("quiet,q", "do not print the summary");
+  addFitOption(opts);
   BudgetFlags budget;
   addBudgetOptions(opts, budget);
   po::variables_map vm;
   if (const auto done = parseScenarioCommand("run", opts, args, vm)) return *done;
   const RunLimits limits = runLimits(budget, 1);
-  const Scenario s = loadWithOverrides(vm, env, sets, maxScenarioBytes(budget));
+  std::string fittedYaml;
+  const Scenario s = loadWithOverrides(vm, env, sets, maxScenarioBytes(budget), &fittedYaml);
   checkBudget(s, limits);
   throwIfStopRequested();
   Simulation sim(s);
@@ -79,11 +82,13 @@ int cmdRun(const std::vector<std::string>& args) {
   line.finish();
   const bool replacing = std::filesystem::exists(out + "/summary.json");  // an earlier run's outputs
   writeOutputs(out, s, r);
+  if (!fittedYaml.empty()) writeFileAtomic(out + "/fitted.yaml", fittedYaml);
   if (!vm.count("quiet")) {
     printSummary(std::cout, s, r, summarize(r));
     std::cout << "  wrote " << out << "/trace.csv, " << out << "/gctrace.log, " << out << "/summary.json, " << out << "/report.html, "
               << (r.release->metricsSet != RuntimeMetricsSet::None ? out + "/metrics.csv, " : std::string()) << out << "/memstats.jsonl, "
-              << out << "/heap-{peak,end,step-NN-LABEL}.pb.gz (go tool pprof)" << (r.interruptedBy ? " (partial)" : "")
+              << out << "/heap-{peak,end,step-NN-LABEL}.pb.gz (go tool pprof)"
+              << (fittedYaml.empty() ? "" : ", " + out + "/fitted.yaml") << (r.interruptedBy ? " (partial)" : "")
               << (replacing ? ", replacing an earlier run's outputs there" : "") << "\n";
   }
   if (r.interruptedBy) {

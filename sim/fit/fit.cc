@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <sstream>
 
 namespace gomemsim {
@@ -240,6 +241,19 @@ std::vector<FitCheck> compareGcTraces(const GcTraceLog& real, const GcTraceLog& 
                  mean(fitted.cycles, [](const GcTraceCycle& c) { return c.goalMb >= kNoGoalMb ? 0.0 : double(c.goalMb); })});
   out.push_back({"time between GCs, mean (ms)", gap(real.cycles), gap(fitted.cycles)});
   return out;
+}
+
+FittedLog fitGcTraceFile(const std::string& path, FitOptions o) {
+  std::ifstream in(path);
+  if (!in) throw FitError(path + ": cannot read it");
+  FittedLog f{readGcTrace(in, path), {}};
+  if (o.source.empty()) o.source = path;
+  try {
+    f.fit = fitGcTrace(f.log, o);
+  } catch (const FitError& e) {
+    throw FitError(path + ": " + e.what());
+  }
+  return f;
 }
 
 }  // namespace gomemsim

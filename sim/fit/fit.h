@@ -68,6 +68,13 @@ class FitError : public std::runtime_error {
 
 // Throws FitError when the log has no usable cycle.
 Fit fitGcTrace(const GcTraceLog& log, const FitOptions& o);
+// The log at `path` read (readGcTrace) and fitted; the lines it skipped are in log.problems.
+// Throws FitError naming the file when it cannot be read or has no usable cycle.
+struct FittedLog {
+  GcTraceLog log;
+  Fit fit;
+};
+FittedLog fitGcTraceFile(const std::string& path, FitOptions o);
 
 // How closely a simulated gctrace reproduces the real one: per-cycle means, side by side.
 struct FitCheck {
