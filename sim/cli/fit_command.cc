@@ -15,11 +15,12 @@ namespace gomemsim {
 
 int cmdFit(const std::vector<std::string>& args) {
   po::options_description opts = helpOptions("gomemsim fit GCTRACE_LOG [options]");
-  std::string out = "fitted.yaml", go, lifetime = "10ms";
+  std::string out = "fitted.yaml", go, lifetime;
   opts.add_options()("help,h", "show this help")
       ("out,o", po::value<std::string>(&out), "the scenario file to write (default: fitted.yaml)")
       ("go", po::value<std::string>(&go), "the Go version to write (default: 1.19 for a Go 1.18+ log, 1.17 for an older one; gctrace does not print it)")
-      ("lifetime", po::value<std::string>(&lifetime), "mean lifetime of the short-lived objects (default: 10ms)");
+      ("lifetime", po::value<std::string>(&lifetime),
+       "mean lifetime of the short-lived objects (default: estimated from the mark CPU, else 10ms)");
   po::variables_map vm;
   if (parseCommandLine(opts, args, "log", po::value<std::vector<std::string>>(), -1, vm)) return 0;
   if (!vm.count("log") || vm["log"].as<std::vector<std::string>>().size() != 1) {
@@ -30,8 +31,10 @@ int cmdFit(const std::vector<std::string>& args) {
   FitOptions o;
   o.source = path;
   try {
-    o.lifetime = parseDuration(lifetime);
-    if (o.lifetime.v <= 0) throw std::invalid_argument("expected a duration > 0 such as 10ms");
+    if (!lifetime.empty()) {
+      o.lifetime = parseDuration(lifetime);
+      if (o.lifetime->v <= 0) throw std::invalid_argument("--lifetime: expected a duration > 0 such as 10ms");
+    }
     if (!go.empty()) {
       (void)goRelease(go);  // a release gomemsim models, or GoVersionError
       o.go = parseGoVersion(go).text();
@@ -61,6 +64,9 @@ int cmdFit(const std::vector<std::string>& args) {
             << " by runtime.GC()), GOMAXPROCS " << f.gomaxprocs << ", GOGC "
             << (f.gogc < 0 ? std::string("off") : std::to_string(f.gogc)) << (f.gogcEstimated ? "" : " (default)")
             << ", go " << f.go << "; " << f.intervals.size() << " run steps\n"
+            << "  short-lived objects live " << static_cast<double>(f.lifetime.v) / 1e6 << " ms"
+            << (o.lifetime ? " (given)" : f.lifetimeEstimated ? " (from the mark CPU)" : " (the default)")
+            << "; " << std::llround(f.heldPointerShare * 100) << " % of the bytes pointerful\n"
             << "  the fitted scenario simulated against the log:\n"
             << "  metric                              log      fitted   rel.err\n";
   for (const FitCheck& c : compareGcTraces(log, simulated)) {

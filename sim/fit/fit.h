@@ -4,9 +4,10 @@
 //
 // What a gctrace line gives, and what the fit makes of it (Go 1.18+ mgcpacer.go heapGoal:
 // goal = marked + (marked + stacks + globals) x GOGC/100; Go 1.11-1.17 without stacks/globals):
-//   GOGC        the median over automatic cycles of (goal_i - marked_{i-1}) / (marked_{i-1} +
-//               stacks + globals), over cycles whose previous heap is at least 4 MB (the
-//               minimum heap sets the goal below that);
+//   GOGC        (goal_i - marked_{i-1}) / (marked_{i-1} + stacks + globals) over automatic
+//               cycles whose previous heap is at least 4 MB (the minimum heap sets the goal
+//               below that): the ratio of the sums when the median agrees with it within 2 %
+//               (whole MB make a small heap's ratio a few percent off), else the median;
 //   GOMAXPROCS  the "P" field;
 //   allocation  between the end of cycle i-1 and the end of cycle i the program allocated
 //               heap1_i - marked_{i-1} (heapLive starts at the marked heap after each mark and
@@ -16,14 +17,28 @@
 //               dropped where a mark shows less: before an automatic cycle's interval, at the
 //               end of one that runtime.GC() ends) plus the short-lived objects still alive at
 //               the mark, allocated during it or a lifetime before;
-//   lifetimes   short-lived objects die after an exponential lifetime (10 ms unless given):
-//               a steady log cannot tell a longer lifetime from a bigger held set, since both
-//               give the same heap after mark; the what-ifs of GOGC and GOMEMLIMIT do not
-//               depend on the split while the lifetime is short next to the time between GCs;
-//   runtime.GC  a "(forced)" cycle is a `gc` step at its time.
-// Not estimated (the scenario says so): GOMEMLIMIT (a goal below GOGC's shows a limit), the
-// size mix (a stated default: 64 B to 1 KiB short-lived, 1 KiB held), goroutine stacks beyond
-// what the stacks field counts, RSS and the scavenger (scavtrace is read, not fitted).
+//   mark CPU    the assist, background and idle CPU of each steady cycle (one whose interval is
+//               more than twice its mark) against what gomemsim's mark costs (runtime.h MarkCost,
+//               Runtime::startCycle, the release's span layout) for its marked heap: first the
+//               share of the objects that is pointerful and scanned (the median over cycles, 0
+//               to 1, as if all were held), then what a wholly pointerful heap leaves over is
+//               short-lived objects reached scattered over the heap (dearer per byte than a
+//               held set reached in order);
+//   lifetimes   short-lived objects die after an exponential lifetime: given (--lifetime), or
+//               the median over steady cycles of (those short-lived bytes at the mark / the
+//               interval's allocation rate) - the mark's length, or 10 ms when no cycle tells.
+//               The heap after mark alone cannot tell a longer lifetime from a bigger held set;
+//               the mark's cost can, as far as gomemsim's costs are the machine's;
+//   runtime.GC  a "(forced)" cycle is a `gc` step at its time;
+//   sysmon's GC a cycle after a "GC forced" line starts by the clock: the interval before it
+//               allocates at the previous interval's pace, then idles until it, and a fall in
+//               the marked heap is a drop at the end of that allocation.
+//   sizes       a stated default (64 B to 1 KiB short-lived, 1 KiB held), unless the marks cost
+//               under 90 % of what 1 KiB objects would per byte: then one size for every object,
+//               the power of two from 2 KiB to 64 MiB whose mark costs nearest (big buffers).
+// Not estimated (the scenario says so): GOMEMLIMIT (a goal below GOGC's shows a limit), goroutine
+// stacks beyond what the stacks field counts, RSS and the scavenger (scavtrace is read, not
+// fitted).
 #pragma once
 
 #include <optional>
@@ -37,9 +52,12 @@ namespace gomemsim {
 
 struct FitOptions {
   std::string go;            // Go version to write; empty: by the log's format
-  Duration lifetime = Milliseconds(10);  // the short-lived objects' mean lifetime
+  // The short-lived objects' mean lifetime; unset: estimated from the mark CPU (below), else
+  // kDefaultLifetime.
+  std::optional<Duration> lifetime;
   std::string source;        // the log's name, for the comments
 };
+inline constexpr Duration kDefaultLifetime = Milliseconds(10);
 
 // One interval of the fitted program: from the end of one cycle to the end of the next.
 struct FitInterval {
@@ -49,11 +67,17 @@ struct FitInterval {
   double dropFraction = 0;      // of the held set, let go at the interval's start
   bool dropAtEnd = false;       // or at its end (before the runtime.GC() that ends it)
   bool endsInGc = false;        // the cycle that ends it was runtime.GC()
+  double idleTailS = 0;         // of durationS, the quiet before sysmon's GC that ends it
 };
 
 struct Fit {
   int64_t gogc = 100;
   bool gogcEstimated = false;
+  Duration lifetime = kDefaultLifetime;
+  bool lifetimeEstimated = false;
+  double heldPointerShare = 0;  // of the objects' bytes, pointerful ones (from the mark CPU)
+  std::vector<int64_t> shortSizes = {64, 256, 1024}, heldSizes = {1024};  // bytes, drawn by count
+  bool sizesEstimated = false;
   int64_t gomaxprocs = 2;
   std::string go;
   std::vector<FitInterval> intervals;  // merged where the program did the same

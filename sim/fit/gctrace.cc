@@ -163,6 +163,7 @@ GcTraceLog readGcTrace(std::istream& in, const std::string& name) {
   std::string line;
   int lineNo = 0;
   bool sawOld = false, sawNew = false;
+  bool periodicPending = false;  // a "GC forced" line: the next cycle is sysmon's
   while (std::getline(in, line)) {
     ++lineNo;
     if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -174,6 +175,8 @@ GcTraceLog readGcTrace(std::istream& in, const std::string& name) {
         continue;
       }
       c->line = lineNo;
+      c->periodic = periodicPending;
+      periodicPending = false;
       (c->stacksMb ? sawNew : sawOld) = true;
       log.cycles.push_back(*c);
     } else if (const size_t sc = traceStart(line, "scav "); sc != std::string::npos) {
@@ -188,6 +191,7 @@ GcTraceLog readGcTrace(std::istream& in, const std::string& name) {
       log.scav.push_back(*s);
     } else if (line.find("GC forced") != std::string::npos) {
       ++log.periodicMarks;
+      periodicPending = true;
     }
   }
   log.era = sawNew ? GcTraceEra::Go118 : sawOld ? GcTraceEra::Go111 : GcTraceEra::Unknown;

@@ -42,6 +42,9 @@ struct GcTraceCycle {
   std::optional<int64_t> stacksMb, globalsMb;  // Go 1.18+
   int64_t procs = 0;
   bool forced = false;  // runtime.GC() or debug.FreeOSMemory()
+  // sysmon's two-minute GC (gcTriggerTime): the line after a "GC forced" line (proc.go
+  // forcegchelper prints it as it starts the cycle).
+  bool periodic = false;
   double endS() const { return startS + (clockMs[0] + clockMs[1] + clockMs[2]) / 1000.0; }
 };
 
