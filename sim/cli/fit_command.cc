@@ -1,4 +1,5 @@
-// gomemsim fit LOG --out SCENARIO: a scenario fitted to a service's gctrace log (fit/fit.h),
+// gomemsim fit LOG --out SCENARIO: a scenario fitted to a service's gctrace log or
+// runtime/metrics series (fit/fit.h, fit/metrics_series.h),
 // written, then simulated and compared with the log.
 #include <cstdio>
 #include <fstream>
@@ -14,7 +15,7 @@
 namespace gomemsim {
 
 int cmdFit(const std::vector<std::string>& args) {
-  po::options_description opts = helpOptions("gomemsim fit GCTRACE_LOG [options]");
+  po::options_description opts = helpOptions("gomemsim fit GCTRACE_LOG|METRICS_CSV [options]");
   std::string out = "fitted.yaml", go, lifetime;
   opts.add_options()("help,h", "show this help")
       ("out,o", po::value<std::string>(&out), "the scenario file to write (default: fitted.yaml)")
@@ -24,7 +25,8 @@ int cmdFit(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (parseCommandLine(opts, args, "log", po::value<std::vector<std::string>>(), -1, vm)) return 0;
   if (!vm.count("log") || vm["log"].as<std::vector<std::string>>().size() != 1) {
-    std::cerr << "gomemsim fit: expected one gctrace log (GODEBUG=gctrace=1 output, e.g. a service's stderr)\n";
+    std::cerr << "gomemsim fit: expected one gctrace log (GODEBUG=gctrace=1 output, e.g. a service's stderr) or "
+                 "runtime/metrics CSV (a time_s column and runtime/metrics names, as metrics.csv)\n";
     return kExitBadInput;
   }
   const std::string path = vm["log"].as<std::vector<std::string>>()[0];
@@ -63,6 +65,7 @@ int cmdFit(const std::vector<std::string>& args) {
   std::cout << "gomemsim fit: " << path << ": " << f.cycles << " GC cycles (" << f.forcedCycles
             << " by runtime.GC()), GOMAXPROCS " << f.gomaxprocs << ", GOGC "
             << (f.gogc < 0 ? std::string("off") : std::to_string(f.gogc)) << (f.gogcEstimated ? "" : " (default)")
+            << (f.memoryLimit ? ", GOMEMLIMIT " + std::to_string(f.memoryLimit->v >> 20) + " MiB" : std::string())
             << ", go " << f.go << "; " << f.intervals.size() << " run steps\n"
             << "  short-lived objects live " << static_cast<double>(f.lifetime.v) / 1e6 << " ms"
             << (o.lifetime ? " (given)" : f.lifetimeEstimated ? " (from the mark CPU)" : " (the default)")

@@ -1,7 +1,7 @@
 // gomemsim: the command-line front end (Boost.Program_options).
 //   gomemsim run SCENARIO [--env ...] [--set key=value]... [--out DIR] [--seed N]
 //   gomemsim sizeclass SIZE
-//   gomemsim fit GCTRACE_LOG [--out SCENARIO] [--go V] [--lifetime D]
+//   gomemsim fit GCTRACE_LOG|METRICS_CSV [--out SCENARIO] [--go V] [--lifetime D]
 //   gomemsim validate SCENARIO [--go PATH] [--out DIR] [--env ...] [--set k=v]... [--tolerance M=REL,...]
 // Exit status: 0 success, 2 bad scenario or flag (file:line:column and what was expected) or a
 // run refused by its budget (engine/budget.h: --max-memory, --max-time, --max-scenario-size),
@@ -39,7 +39,8 @@ void usage(std::ostream& o) {
        "                    metrics.csv (Go 1.16+) and memstats.jsonl to --out\n"
        "  compare SCENARIO  run every --vary KEY=V1,V2,... combination; prints one table\n"
        "                    side by side\n"
-       "  fit LOG           fit a scenario to a GODEBUG=gctrace=1 log; writes it\n"
+       "  fit LOG           fit a scenario to a GODEBUG=gctrace=1 log or a runtime/\n"
+       "                    metrics CSV series; writes it\n"
        "                    (--out), prints how closely it reproduces the log;\n"
        "                    run and compare take --fit LOG in place of SCENARIO\n"
        "  sizeclass SIZE    size class, span size, objects per span and waste for an\n"

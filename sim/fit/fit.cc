@@ -7,6 +7,7 @@
 #include <limits>
 #include <sstream>
 
+#include "fit/metrics_series.h"
 #include "goversion/goversion.h"
 #include "runtime/runtime.h"
 #include "sizeclass/span_layout.h"
@@ -26,10 +27,35 @@ double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-// GOGC from the goals (fit.h); nullopt if no cycle tells.
-std::optional<double> estimateGogc(const std::vector<GcTraceCycle>& cycles, bool& off) {
+// GOGC from cycles' goals: (goal - previous marked) / (previous marked + stacks + globals). The
+// sizes are whole MB (bytes >> 20): a small heap's ratio is off by up to a few percent either
+// way. Where most cycles agree (the median within 2 % of the ratio of the sums, which weighs the
+// big heaps), the ratio of the sums; else the median, robust to a cycle whose goal something
+// else set (a GOGC change).
+struct GoalSample {
+  double goal, prevMarked, base;  // MB
+};
+std::optional<double> gogcOf(const std::vector<GoalSample>& cycles) {
+  if (cycles.empty()) return std::nullopt;
   std::vector<double> g;
   double growth = 0, bases = 0;
+  for (const GoalSample& c : cycles) {
+    g.push_back(100.0 * (c.goal - c.prevMarked) / c.base);
+    growth += c.goal - c.prevMarked;
+    bases += c.base;
+  }
+  const double pooled = 100.0 * growth / bases, med = median(g);
+  return std::fabs(pooled - med) <= 0.02 * std::max(1.0, std::fabs(med)) ? pooled : med;
+}
+
+// What the goals say (fit.h): GOGC, off, and the heap goal a memory limit set.
+struct GoalFit {
+  std::optional<double> gogc;
+  bool off = false;
+  std::optional<double> limitGoalMb;  // the goal the limit held the heap to
+};
+GoalFit fitGoals(const std::vector<GcTraceCycle>& cycles) {
+  std::vector<GoalSample> samples;
   int noGoal = 0, automatic = 0;
   for (size_t i = 1; i < cycles.size(); ++i) {
     const GcTraceCycle& c = cycles[i];
@@ -40,20 +66,60 @@ std::optional<double> estimateGogc(const std::vector<GcTraceCycle>& cycles, bool
       continue;
     }
     const GcTraceCycle& p = cycles[i - 1];
-    const double base = static_cast<double>(p.heap2Mb + c.stacksMb.value_or(0) + c.globalsMb.value_or(0));
     if (p.heap2Mb < 4 || c.goalMb <= 4) continue;  // the 4 MB minimum heap sets the goal
-    g.push_back(100.0 * static_cast<double>(c.goalMb - p.heap2Mb) / base);
-    growth += static_cast<double>(c.goalMb - p.heap2Mb);
-    bases += base;
+    samples.push_back({static_cast<double>(c.goalMb), static_cast<double>(p.heap2Mb),
+                       static_cast<double>(p.heap2Mb + c.stacksMb.value_or(0) + c.globalsMb.value_or(0))});
   }
-  off = automatic > 0 && noGoal * 2 > automatic;
-  if (g.empty()) return std::nullopt;
-  // The sizes are whole MB (bytes >> 20): a small heap's ratio is off by up to a few percent
-  // either way. Where most cycles agree (the median within 2 % of the ratio of the sums, which
-  // weighs the big heaps), the ratio of the sums; else the median, robust to a cycle whose
-  // goal something else set (the memory limit, a GOGC change).
-  const double pooled = 100.0 * growth / bases, med = median(g);
-  return std::fabs(pooled - med) <= 0.02 * std::max(1.0, std::fabs(med)) ? pooled : med;
+  GoalFit f;
+  f.off = automatic > 0 && noGoal * 2 > automatic;
+  if (samples.empty()) return f;
+  // A memory limit (Go 1.19+ mgcpacer.go memoryLimitHeapGoal) caps the goal: the cycles whose
+  // goal is within 10 % of the highest are capped; GOGC comes from the others. Capped cycles
+  // the GOGC goal would put more than 5 % above their goal (every one when no other cycle
+  // tells GOGC) were set by the limit; three or more, and at least half the capped ones, make
+  // a limit, at their median goal. Without any uncapped cycle the cap must have held while the
+  // marked heap moved by a fifth or more (a steady heap's goals sit still under GOGC too), and
+  // GOGC is off: a GOGC goal would have followed the marked heap below the cap.
+  double top = 0;
+  for (const GoalSample& c : samples) top = std::max(top, c.goal);
+  std::vector<GoalSample> capped, free;
+  for (const GoalSample& c : samples) (c.goal >= 0.9 * top ? capped : free).push_back(c);
+  const std::optional<double> gFree = free.size() >= 2 ? gogcOf(free) : std::nullopt;
+  std::vector<double> limitSet;
+  double lowMarked = std::numeric_limits<double>::infinity(), highMarked = 0;
+  for (const GoalSample& c : capped) {
+    lowMarked = std::min(lowMarked, c.prevMarked);
+    highMarked = std::max(highMarked, c.prevMarked);
+  }
+  // With no uncapped cycle, only a cap that stayed while the marked heap moved (by a fifth or
+  // more) is a limit: a steady heap's goals sit still under GOGC too.
+  const bool capHeld = gFree || highMarked > 1.2 * lowMarked;
+  for (const GoalSample& c : capped)
+    if (capHeld && (!gFree || c.prevMarked + c.base * *gFree / 100 > 1.05 * c.goal)) limitSet.push_back(c.goal);
+  if (limitSet.size() >= 3 && limitSet.size() * 2 >= capped.size()) {
+    f.limitGoalMb = median(limitSet);
+    f.gogc = gFree;
+    f.off = !gFree;
+    return f;
+  }
+  f.gogc = gogcOf(samples);
+  return f;
+}
+
+// GOMEMLIMIT from the goal it set: goal = limit - non-heap memory, less a headroom (Go 1.19-1.20
+// 1 MiB, 1.21+ 3 % of the goal: pacer.cc kMemoryLimitHeadroom, headroomPercent). The non-heap
+// memory (runtime metadata, span fragmentation, stacks, the runtime's own mappings) is not in
+// gctrace: a stated 5 % of the goal, plus the stacks field. Rounded to a multiple of 64 MiB
+// within 3 % (limits are set as round figures), else to the MiB.
+int64_t memoryLimitFrom(double goalMb, double stacksMb, const GoRelease& r) {
+  const double goal = goalMb * kMiB;
+  const bool percent = r.pacer != "go1.19";  // Go 1.21+: memoryLimitHeapGoalHeadroomPercent
+  const double beforeHeadroom = percent ? goal / 0.97 : goal + kMiB;
+  const double limit = beforeHeadroom + 0.05 * goal + stacksMb * kMiB;
+  const double step = 64 * kMiB;
+  const double round = std::round(limit / step) * step;
+  if (round > 0 && std::fabs(round - limit) <= 0.03 * limit) return static_cast<int64_t>(round);
+  return static_cast<int64_t>(std::round(limit / kMiB) * kMiB);
 }
 
 // gomemsim's mark CPU (Runtime::startCycle) of one object of `size`, as the release lays it out:
@@ -196,6 +262,7 @@ std::string fmtSeconds(double s) {
 }
 
 std::string dropStep(double fraction) {
+  if (fraction < 1e-6) return "";  // less than the scenario's six decimals can say: nothing
   char buf[80];
   std::snprintf(buf, sizeof buf, "%.6f", std::min(1.0, fraction));
   return std::string("  - drop: {set: held, fraction: ") + buf + "}\n";
@@ -251,13 +318,26 @@ std::string eraText(GcTraceEra e) {
 
 Fit fitGcTrace(const GcTraceLog& log, const FitOptions& o) {
   const std::vector<GcTraceCycle>& cycles = log.cycles;
-  if (cycles.empty()) throw FitError("no readable gctrace line (GODEBUG=gctrace=1 prints 'gc N @Ts U%: ...')");
+  if (cycles.empty())
+    throw FitError(o.inputKind == "gctrace log" ? "no readable gctrace line (GODEBUG=gctrace=1 prints 'gc N @Ts U%: ...')"
+                                                : "no GC cycle in the series (/gc/cycles/total:gc-cycles never grows)");
   Fit f;
   f.cycles = static_cast<int>(cycles.size());
   f.gomaxprocs = std::max<int64_t>(1, cycles.back().procs);
   f.go = !o.go.empty() ? o.go : log.era == GcTraceEra::Go118 ? "1.19" : "1.17";
-  bool off = false;
-  const std::optional<double> gogc = estimateGogc(cycles, off);
+  GoalFit goals = fitGoals(cycles);
+  if (o.knownSettings) {  // stated by the input: nothing to estimate
+    goals.off = o.knownGogc && *o.knownGogc < 0;
+    goals.gogc = o.knownGogc && *o.knownGogc >= 0 ? std::optional<double>(static_cast<double>(*o.knownGogc)) : std::nullopt;
+    goals.limitGoalMb.reset();
+    if (o.knownMemoryLimit) f.memoryLimit = Bytes(*o.knownMemoryLimit);
+  }
+  const bool off = goals.off;
+  const std::optional<double> gogc = goals.gogc;
+  if (goals.limitGoalMb) {
+    f.memoryLimit = Bytes(memoryLimitFrom(*goals.limitGoalMb, static_cast<double>(cycles.back().stacksMb.value_or(0)),
+                                          goRelease(f.go)));
+  }
   f.gogcEstimated = gogc.has_value() || off;
   f.gogc = off ? -1 : gogc ? std::max<int64_t>(1, std::llround(*gogc)) : 100;
 
@@ -340,6 +420,17 @@ Fit fitGcTrace(const GcTraceLog& log, const FitOptions& o) {
     prevEnd = c.endS();
     prevMarked = marked;
   }
+  // A log that ends with the kernel's OOM kill (within an hour of the last cycle, so on the
+  // same clock): the program went on at its last pace until then.
+  const bool ranUntilKill = log.killedAtS && *log.killedAtS > prevEnd && *log.killedAtS - prevEnd < 3600 && !raw.empty();
+  if (ranUntilKill) {
+    FitInterval tail;
+    tail.startS = prevEnd;
+    tail.durationS = *log.killedAtS - prevEnd;
+    tail.requestBytesPerS = raw.back().requestBytesPerS;
+    tail.heldGrowBytesPerS = raw.back().heldGrowBytesPerS;
+    raw.push_back(tail);
+  }
   f.intervals = merged(raw);
 
   // The scenario file.
@@ -347,15 +438,27 @@ Fit fitGcTrace(const GcTraceLog& log, const FitOptions& o) {
   for (const FitInterval& iv : f.intervals) total += iv.durationS;
   const int64_t sampleMs = std::max<int64_t>(100, static_cast<int64_t>(std::ceil(total * 1000 / 2000)));
   std::ostringstream y;
-  y << "# Fitted by `gomemsim fit` from " << (o.source.empty() ? "a gctrace log" : o.source) << ": " << f.cycles
-    << " GC cycles (" << f.forcedCycles << " by runtime.GC()), format " << eraText(log.era) << ".\n"
+  const bool series = o.inputKind != "gctrace log";
+  y << "# Fitted by `gomemsim fit` from " << (o.source.empty() ? "a gctrace log" : o.source) << " (" << o.inputKind
+    << "): " << f.cycles << " GC cycles (" << f.forcedCycles << " by runtime.GC())"
+    << (series ? "" : ", format " + eraText(log.era)) << ".\n"
     << "# Where each figure comes from (sim/fit/fit.h):\n"
-    << "#   go: " << (o.go.empty() ? "from the log's format (gctrace does not print the version; --go sets it)" : "given (--go)") << "\n"
-    << "#   gogc: " << (off ? "off: the goals are Go's 'no goal'"
-                            : gogc ? "(goal - previous marked heap) / (marked + stacks + globals) over the cycles"
-                                   : "100, the default: no cycle's goal tells (every heap under 4 MB)")
+    << "#   go: " << (!o.go.empty() ? "given (--go)" : series ? "1.19, a default (--go sets it)"
+                                                        : "from the log's format (gctrace does not print the version; --go sets it)")
     << "\n"
-    << "#   gomaxprocs: the 'P' field\n"
+    << "#   gogc: "
+    << (o.knownSettings ? "as the series states it (/gc/gogc:percent)"
+        : off           ? "off: the goals are Go's 'no goal'"
+        : gogc          ? "(goal - previous marked heap) / (marked + stacks + globals) over the cycles"
+                        : "100, the default: no cycle's goal tells (every heap under 4 MB)")
+    << "\n"
+    << (o.knownSettings && f.memoryLimit ? "#   memory_limit: as the series states it (/gc/gomemlimit:bytes)\n"
+        : f.memoryLimit ? "#   memory_limit: from the goal it held the heap to (the cycles at a common cap), with a stated 5 %\n"
+                          "#     of non-heap memory; gogc from the other cycles, off when there are none\n"
+                        : "")
+    << "#   gomaxprocs: " << (series ? "/sched/gomaxprocs:threads" : "the 'P' field") << "\n"
+    << (ranUntilKill ? "#   the end: the kernel's OOM kill in the log; the program ran at its last pace until then\n" : "")
+    << (log.cgroupLimitBytes ? "#   machine.cgroup_limit: the kernel's 'memory: usage ..., limit ...' line\n" : "")
     << "#   each run step: one or more intervals between the ends of GC cycles; 'requests' allocates\n"
     << "#     heap1 - previous marked heap, less what the held set grows by; 'held' follows the marked\n"
     << "#     heap less the short-lived objects alive at the mark; a drop step where it fell\n"
@@ -369,13 +472,14 @@ Fit fitGcTrace(const GcTraceLog& log, const FitOptions& o) {
     << "#   sizes: " << (f.sizesEstimated ? "one size for every object, whose mark costs what the log's marks cost per byte"
                                      : "a stated default (64 B to 1 KiB short-lived, 1 KiB held)")
     << "\n"
-    << "# Not estimated: GOMEMLIMIT (set runtime.memory_limit if the service has one), goroutine\n"
-    << "#   stacks beyond the stacks field, RSS and the scavenger.\n";
+    << "# Not estimated: goroutine stacks beyond the stacks field, RSS and the scavenger.\n";
   y << "name: fitted\n"
     << "about: \"A service fitted from " << (o.source.empty() ? "its gctrace log" : o.source) << " (" << f.cycles
     << " GC cycles) by gomemsim fit.\"\n"
     << "runtime: {go: \"" << f.go << "\", gogc: " << (off ? std::string("off") : std::to_string(f.gogc))
+    << (f.memoryLimit ? ", memory_limit: " + fmtSize(f.memoryLimit->v) : std::string())
     << ", gomaxprocs: " << f.gomaxprocs << "}\n"
+    << (log.cgroupLimitBytes ? "machine: {cgroup_limit: " + fmtSize(*log.cgroupLimitBytes) + "}\n" : std::string())
     << "sample_every: " << sampleMs << "ms\n"
     << "steps:\n";
   bool heldExists = false;
@@ -440,7 +544,25 @@ std::vector<FitCheck> compareGcTraces(const GcTraceLog& real, const GcTraceLog& 
 FittedLog fitGcTraceFile(const std::string& path, FitOptions o) {
   std::ifstream in(path);
   if (!in) throw FitError(path + ": cannot read it");
-  FittedLog f{readGcTrace(in, path), {}};
+  std::string first;
+  std::getline(in, first);
+  in.clear();
+  in.seekg(0);
+  FittedLog f;
+  if (looksLikeMetricsSeries(first)) {
+    try {
+      MetricsSeries m = readMetricsSeries(in, path);
+      f.log = std::move(m.log);
+      o.knownGogc = m.gogc;
+      o.knownMemoryLimit = m.memoryLimit;
+      o.knownSettings = m.gogc.has_value();
+      o.inputKind = "runtime/metrics series";
+    } catch (const MetricsSeriesError& e) {
+      throw FitError(e.what());
+    }
+  } else {
+    f.log = readGcTrace(in, path);
+  }
   if (o.source.empty()) o.source = path;
   try {
     f.fit = fitGcTrace(f.log, o);

@@ -36,9 +36,16 @@
 //   sizes       a stated default (64 B to 1 KiB short-lived, 1 KiB held), unless the marks cost
 //               under 90 % of what 1 KiB objects would per byte: then one size for every object,
 //               the power of two from 2 KiB to 64 MiB whose mark costs nearest (big buffers).
-// Not estimated (the scenario says so): GOMEMLIMIT (a goal below GOGC's shows a limit), goroutine
-// stacks beyond what the stacks field counts, RSS and the scavenger (scavtrace is read, not
-// fitted).
+//   GOMEMLIMIT  cycles whose goals sit at a common cap (within 10 % of the highest) that the GOGC
+//               goal of the other cycles would pass by more than 5 %, three or more: the limit
+//               that sets that goal (memoryLimitHeapGoal inverted, with a stated 5 % of non-heap
+//               memory, rounded to 64 MiB within 3 %); with no uncapped cycle, only a cap
+//               that held while the marked heap moved by a fifth, and GOGC is off;
+//   the end     a log that ends with the kernel's OOM kill ("Killed process", on the same clock)
+//               runs at its last pace until then, and a cgroup's "memory: usage ..., limit L"
+//               line is machine.cgroup_limit.
+// Not estimated (the scenario says so): goroutine stacks beyond what the stacks field counts,
+// RSS and the scavenger (scavtrace is read, not fitted).
 #pragma once
 
 #include <optional>
@@ -56,6 +63,12 @@ struct FitOptions {
   // kDefaultLifetime.
   std::optional<Duration> lifetime;
   std::string source;        // the log's name, for the comments
+  // Settings the input states (a runtime/metrics series: /gc/gogc:percent, /gc/gomemlimit:bytes):
+  // taken as they are instead of estimated. gogc -1 = off.
+  std::optional<int64_t> knownGogc;
+  std::optional<int64_t> knownMemoryLimit;
+  bool knownSettings = false;  // the input had those metrics (an absent limit is then no limit)
+  std::string inputKind = "gctrace log";
 };
 inline constexpr Duration kDefaultLifetime = Milliseconds(10);
 
@@ -73,6 +86,7 @@ struct FitInterval {
 struct Fit {
   int64_t gogc = 100;
   bool gogcEstimated = false;
+  std::optional<Bytes> memoryLimit;  // GOMEMLIMIT, where the goals show one
   Duration lifetime = kDefaultLifetime;
   bool lifetimeEstimated = false;
   double heldPointerShare = 0;  // of the objects' bytes, pointerful ones (from the mark CPU)
@@ -92,8 +106,10 @@ class FitError : public std::runtime_error {
 
 // Throws FitError when the log has no usable cycle.
 Fit fitGcTrace(const GcTraceLog& log, const FitOptions& o);
-// The log at `path` read (readGcTrace) and fitted; the lines it skipped are in log.problems.
-// Throws FitError naming the file when it cannot be read or has no usable cycle.
+// The file at `path` read and fitted: a gctrace log (readGcTrace), or a runtime/metrics series
+// (metrics_series.h: a CSV whose header has time_s and /gc/ names), whose cycles are fitted the
+// same way and whose GOGC and GOMEMLIMIT are taken as stated. The lines it skipped are in
+// log.problems. Throws FitError naming the file when it cannot be read or has no usable cycle.
 struct FittedLog {
   GcTraceLog log;
   Fit fit;

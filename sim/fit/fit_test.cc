@@ -99,5 +99,43 @@ TEST(Fit, GogcOffWhenTheGoalsAreNoGoal) {
   EXPECT_NO_THROW(parseScenario(f.yaml, "fitted.yaml"));
 }
 
+// GOMEMLIMIT from the goals it capped: GOGC=100 while the heap is small, then goals held at
+// one cap that the GOGC goal would pass. Go 1.19's memoryLimitHeapGoal leaves the goal at the
+// limit less the non-heap memory and 1 MiB: a 971 MB goal is 971 + 1 + 5 % (fit.h) = 1020.6 MiB,
+// rounded to the 64 MiB multiple within 3 %: 1 GiB. GOGC stays the uncapped cycles' 100.
+TEST(Fit, AMemoryLimitFromTheGoalsItCapped) {
+  std::ostringstream text;
+  int n = 0;
+  const auto line = [&](int marked, int goal) {
+    ++n;
+    text << "gc " << n << " @" << n << ".000s 1%: 0.1+2+0.1 ms clock, 0.2+0/1/2+0.2 ms cpu, " << goal << "->" << goal + 2
+         << "->" << marked << " MB, " << goal << " MB goal, 0 MB stacks, 0 MB globals, 2 P\n";
+  };
+  line(50, 60);
+  for (int m : {100, 200, 400}) line(m, 2 * (m / 2));  // goal = 2 x the previous marked
+  for (int m : {600, 700, 800, 850, 900}) line(m, 971);  // 2 x 400 = 800 > 971? no: capped from 600 on
+  std::istringstream in(text.str());
+  FitOptions o;
+  o.go = "1.19";
+  const Fit f = fitGcTrace(readGcTrace(in, "limit.log"), o);
+  ASSERT_TRUE(f.memoryLimit.has_value()) << f.yaml;
+  EXPECT_EQ(f.memoryLimit->v, int64_t{1} << 30);
+  EXPECT_NEAR(static_cast<double>(f.gogc), 100.0, 2.0);
+  EXPECT_NE(f.yaml.find("memory_limit: 1024MiB"), std::string::npos) << f.yaml;
+  EXPECT_NO_THROW(parseScenario(f.yaml, "fitted.yaml"));
+}
+
+// A heap whose goal follows GOGC to the end is no limit, even when its last goals are the
+// highest (steady-service's goals sit at ~500 MB, two times its 250 MB marked heap).
+TEST(Fit, SteadyGoalsAtTwiceTheMarkedHeapAreNoLimit) {
+  std::ostringstream text;
+  for (int i = 1; i <= 12; ++i)
+    text << "gc " << i << " @" << i << ".000s 1%: 0.1+2+0.1 ms clock, 0.2+0/1/2+0.2 ms cpu, 480->490->250 MB, 500 MB goal, 0 MB stacks, 0 MB globals, 2 P\n";
+  std::istringstream in(text.str());
+  const Fit f = fitGcTrace(readGcTrace(in, "steady.log"), FitOptions{});
+  EXPECT_FALSE(f.memoryLimit.has_value());
+  EXPECT_EQ(f.gogc, 100);
+}
+
 }  // namespace
 }  // namespace gomemsim

@@ -1,6 +1,7 @@
 #include "fit/gctrace.h"
 
 #include <cctype>
+#include <cstdlib>
 #include <string_view>
 
 namespace gomemsim {
@@ -158,6 +159,20 @@ std::optional<GcTraceCycle> parseGcTraceLine(const std::string& text, std::strin
   return std::nullopt;
 }
 
+namespace {
+// The "[ 36.256000]" a kernel line starts with (after any logger prefix), in seconds.
+std::optional<double> kernelTimestamp(const std::string& line) {
+  const size_t open = line.find('[');
+  if (open == std::string::npos) return std::nullopt;
+  const char* p = line.c_str() + open + 1;
+  while (*p == ' ') ++p;
+  char* end = nullptr;
+  const double t = std::strtod(p, &end);
+  if (end == p || *end != ']' || !(t >= 0)) return std::nullopt;
+  return t;
+}
+}  // namespace
+
 GcTraceLog readGcTrace(std::istream& in, const std::string& name) {
   GcTraceLog log;
   std::string line;
@@ -189,6 +204,15 @@ GcTraceLog readGcTrace(std::istream& in, const std::string& name) {
       }
       s->line = lineNo;
       log.scav.push_back(*s);
+    } else if (const size_t k = line.find("Killed process"); k != std::string::npos) {
+      if (const auto t = kernelTimestamp(line); t && !log.killedAtS) log.killedAtS = *t;
+    } else if (const size_t m = line.find("memory: usage "); m != std::string::npos) {
+      if (const size_t l = line.find(", limit ", m); l != std::string::npos) {
+        const char* p = line.c_str() + l + 8;
+        char* end = nullptr;
+        const long long kib = std::strtoll(p, &end, 10);
+        if (end != p && std::string_view(end).substr(0, 2) == "kB" && kib > 0) log.cgroupLimitBytes = kib * 1024;
+      }
     } else if (line.find("GC forced") != std::string::npos) {
       ++log.periodicMarks;
       periodicPending = true;

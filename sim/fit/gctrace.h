@@ -13,6 +13,8 @@
 //   scav G W KiB work, T KiB total, U% util [(forced)]                Go 1.15-1.18
 //   scav B KiB work (bg), E KiB work (eager), T KiB now, U% util [(forced)]   Go 1.21+
 //   GC forced                                          before sysmon's two-minute GC
+//   [ T] memory: usage NkB, limit LkB, failcnt F       the kernel's cgroup OOM report
+//   [ T] ...: Killed process P (NAME) ...              its kill
 // A trace line may sit anywhere in a log line (after a timestamp or a logger's prefix). A line
 // that starts a trace line but cannot be read (cut off, a field missing) is reported with its
 // line number and skipped; every other line is not gctrace and is ignored.
@@ -65,6 +67,11 @@ struct GcTraceLog {
   int periodicMarks = 0;               // "GC forced" lines: sysmon's two-minute GCs
   std::vector<std::string> problems;   // "NAME:LINE: what could not be read"
   GcTraceEra era = GcTraceEra::Unknown;  // from the cycles' format (Go117 vs Go118 fields)
+  // The kernel's OOM kill, when its lines are in the log (as gomemsim's gctrace.log writes them,
+  // on the program's clock, or dmesg's): "[ T] ... Killed process ..." at T seconds, and a
+  // cgroup's "memory: usage NkB, limit LkB" (mm/memcontrol.c mem_cgroup_print_oom_meminfo).
+  std::optional<double> killedAtS;
+  std::optional<int64_t> cgroupLimitBytes;
 };
 
 // Reads a log; `name` is how problems name it. Never throws on content.

@@ -80,5 +80,26 @@ TEST(GcTrace, AnUnreadableLineIsReportedWithItsNumberAndTheRestIsUsed) {
   EXPECT_EQ(log.problems[2].rfind("svc.log:4: expected a scavtrace line", 0), 0u) << log.problems[2];
 }
 
+// sysmon's GC is the cycle after a "GC forced" line; the kernel's OOM report gives the kill's
+// time and the cgroup's limit (as gomemsim's gctrace.log writes them, and dmesg).
+TEST(GcTrace, PeriodicCyclesAndTheKernelsKill) {
+  const GcTraceLog log = read(
+      "gc 1 @1.000s 0%: 0.1+2+0.1 ms clock, 0.2+0/1/2+0.2 ms cpu, 8->8->4 MB, 8 MB goal, 0 MB stacks, 0 MB globals, 2 P\n"
+      "GC forced\n"
+      "gc 2 @121.000s 0%: 0.1+2+0.1 ms clock, 0.2+0/1/2+0.2 ms cpu, 5->5->4 MB, 8 MB goal, 0 MB stacks, 0 MB globals, 2 P\n"
+      "gc 3 @122.000s 0%: 0.1+2+0.1 ms clock, 0.2+0/1/2+0.2 ms cpu, 8->8->4 MB, 8 MB goal, 0 MB stacks, 0 MB globals, 2 P\n"
+      "[   36.256000] memory: usage 2097178kB, limit 2097152kB, failcnt 1\n"
+      "[   36.256000] Memory cgroup out of memory: Killed process 1000 (goprogram) total-vm:2100593kB\n");
+  EXPECT_TRUE(log.problems.empty()) << log.problems.front();
+  ASSERT_EQ(log.cycles.size(), 3u);
+  EXPECT_FALSE(log.cycles[0].periodic);
+  EXPECT_TRUE(log.cycles[1].periodic);
+  EXPECT_FALSE(log.cycles[2].periodic);
+  ASSERT_TRUE(log.killedAtS.has_value());
+  EXPECT_DOUBLE_EQ(*log.killedAtS, 36.256);
+  ASSERT_TRUE(log.cgroupLimitBytes.has_value());
+  EXPECT_EQ(*log.cgroupLimitBytes, int64_t{2097152} * 1024);
+}
+
 }  // namespace
 }  // namespace gomemsim
