@@ -125,6 +125,31 @@ TEST(Fit, AMemoryLimitFromTheGoalsItCapped) {
   EXPECT_NO_THROW(parseScenario(f.yaml, "fitted.yaml"));
 }
 
+// A marked heap that falls at an automatic cycle is a drop at the start of that interval; the
+// steady intervals after it, merged into one run step with it, keep it. 100 MB/s of
+// short-lived allocation throughout (1 us: none alive at a mark), 4 s between cycles, the held
+// heap 400 MB, then 100 MB.
+TEST(Fit, ADropBeforeAnAutomaticCycleSurvivesTheMergeOfTheIntervalsAfterIt) {
+  std::ostringstream text;
+  int n = 0;
+  const auto line = [&](int prevMarked, int marked) {
+    ++n;
+    const int goal = prevMarked + 400;
+    text << "gc " << n << " @" << 4 * n << ".000s 1%: 0.1+2+0.1 ms clock, 0.2+0/1/2+0.2 ms cpu, " << goal << "->" << goal
+         << "->" << marked << " MB, " << goal << " MB goal, 0 MB stacks, 0 MB globals, 2 P\n";
+  };
+  line(0, 400);
+  for (int i = 0; i < 4; ++i) line(400, 400);
+  line(400, 100);
+  for (int i = 0; i < 4; ++i) line(100, 100);
+  std::istringstream in(text.str());
+  FitOptions o;
+  o.go = "1.19";
+  o.lifetime = Duration(1000);
+  const Fit f = fitGcTrace(readGcTrace(in, "drop.log"), o);
+  EXPECT_NE(f.yaml.find("  - drop: {set: held, fraction: 0.7"), std::string::npos) << f.yaml;
+}
+
 // A heap whose goal follows GOGC to the end is no limit, even when its last goals are the
 // highest (steady-service's goals sit at ~500 MB, two times its 250 MB marked heap).
 TEST(Fit, SteadyGoalsAtTwiceTheMarkedHeapAreNoLimit) {
