@@ -1,5 +1,7 @@
 #include "fit/metrics_series.h"
 
+#include "common/csv.h"
+
 #include <cmath>
 #include <cstdlib>
 #include <map>
@@ -8,28 +10,9 @@
 namespace gomemsim {
 namespace {
 
-// One CSV line's cells (RFC 4180 quotes: "a,b" and "" inside them).
-std::vector<std::string> cells(const std::string& line) {
-  std::vector<std::string> out;
-  std::string cell;
-  bool quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') cell += '"', ++i;
-      else if (c == '"') quoted = false;
-      else cell += c;
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      out.push_back(cell);
-      cell.clear();
-    } else if (c != '\r') {
-      cell += c;
-    }
-  }
-  out.push_back(cell);
-  return out;
+// A line without the \r of a CRLF file.
+std::string trimmedCr(const std::string& line) {
+  return !line.empty() && line.back() == '\r' ? line.substr(0, line.size() - 1) : line;
 }
 
 std::optional<double> number(const std::string& s) {
@@ -63,7 +46,7 @@ int64_t mbOf(double bytes) { return static_cast<int64_t>(std::max(0.0, bytes)) >
 
 bool looksLikeMetricsSeries(const std::string& firstLine) {
   bool time = false, gc = false;
-  for (const std::string& c : cells(firstLine)) {
+  for (const std::string& c : csvFields(trimmedCr(firstLine))) {
     time = time || c == kTime;
     gc = gc || c.rfind("/gc/", 0) == 0;
   }
@@ -73,7 +56,7 @@ bool looksLikeMetricsSeries(const std::string& firstLine) {
 MetricsSeries readMetricsSeries(std::istream& in, const std::string& name) {
   std::string line;
   if (!std::getline(in, line)) throw MetricsSeriesError(name + ": empty, expected a CSV header");
-  const std::vector<std::string> header = cells(line);
+  const std::vector<std::string> header = csvFields(trimmedCr(line));
   std::map<std::string, size_t> col;
   for (size_t i = 0; i < header.size(); ++i) col.emplace(header[i], i);
   for (const char* need : {kTime, kCycles, kAllocs})
@@ -98,7 +81,7 @@ MetricsSeries readMetricsSeries(std::istream& in, const std::string& name) {
   while (std::getline(in, line)) {
     ++lineNo;
     if (line.empty() || line == "\r") continue;
-    const std::vector<std::string> row = cells(line);
+    const std::vector<std::string> row = csvFields(trimmedCr(line));
     std::string bad;
     const auto get = [&](const char* n, bool required) -> double {
       if (!has(n)) return 0;

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "common/csv.h"
 #include "observe/outputs.h"
 
 namespace gomemsim {
@@ -13,27 +14,6 @@ namespace {
 
 // ---------------------------------------------------------------------------------------------
 // CSV
-
-// Splits one CSV line (RFC 4180 quotes allowed).
-std::vector<std::string> csvFields(const std::string& line) {
-  std::vector<std::string> out(1);
-  bool quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') { out.back() += '"'; ++i; }
-      else if (c == '"') quoted = false;
-      else out.back() += c;
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      out.emplace_back();
-    } else {
-      out.back() += c;
-    }
-  }
-  return out;
-}
 
 std::string csvQuoted(const std::string& s) {
   if (s.find_first_of(",\"\n") == std::string::npos) return s;
